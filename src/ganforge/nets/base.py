@@ -1,0 +1,153 @@
+"""The network contract, the net registry, and save/load without pickle.
+
+Contract (see docs/architecture.md):
+
+- A generator is ``G(z, c=None) -> x`` with attributes ``z_dim``, ``num_classes`` (0 when
+  unconditional) and ``out_shape`` (the shape of one sample, e.g. ``(1, 28, 28)``). It may
+  define ``sample_latent(n, generator=None, device=None)``; the default draws N(0, I).
+- A discriminator is ``D(x, c=None) -> logits`` of shape ``(N,)``: raw logits, never a sigmoid.
+- Every net is a :class:`Net`: its constructor's keyword arguments are recorded in
+  ``net.init_kwargs`` so that a saved model is rebuilt from ``config.json`` (those arguments)
+  and ``model.safetensors`` (the weights) alone.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import GanforgeError
+from ..registry import Registry
+
+NETS: Registry[type["Net"]] = Registry("network")
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+
+
+def _jsonable(value: Any, where: str) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, where) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"{where}: constructor argument of type {type(value).__name__} is not JSON-serialisable")
+
+
+class Net(nn.Module):
+    """Base class for every registered network: records its constructor's keyword arguments."""
+
+    net_name: str = ""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        sig = inspect.signature(init)
+
+        def wrapped(self: "Net", *args: Any, __init=init, __sig=sig, __cls=cls, **kwargs: Any) -> None:
+            if not hasattr(self, "init_kwargs") or type(self) is __cls:
+                bound = __sig.bind(self, *args, **kwargs)
+                bound.apply_defaults()
+                params = dict(bound.arguments)
+                params.pop("self")
+                for name, p in __sig.parameters.items():
+                    if p.kind is inspect.Parameter.VAR_KEYWORD:
+                        params.update(params.pop(name, {}))
+                object.__setattr__(self, "init_kwargs", _jsonable(params, __cls.__name__))
+            __init(self, *args, **kwargs)
+
+        wrapped.__doc__ = init.__doc__
+        wrapped.__signature__ = sig  # type: ignore[attr-defined]
+        cls.__init__ = wrapped  # type: ignore[method-assign]
+
+
+def register_net(name: str, help: str = ""):
+    """Class decorator: register a :class:`Net` subclass under ``name``."""
+
+    def deco(cls: type[Net]) -> type[Net]:
+        if not issubclass(cls, Net):
+            raise TypeError(f"{cls.__name__} must subclass ganforge.nets.Net")
+        cls.net_name = name
+        NETS.register(name, cls, help=help or (cls.__doc__ or "").strip().splitlines()[0])
+        return cls
+
+    return deco
+
+
+def build_net(name: str, **kwargs: Any) -> Net:
+    cls = NETS.get(name)
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        raise GanforgeError(f"network {name!r}: {e}. Accepted arguments: {', '.join(params)}") from None
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_model(net: nn.Module, directory: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> Path:
+    """Write ``config.json`` (net name, constructor kwargs, metadata) and ``model.safetensors``.
+
+    Both files are written atomically (temporary file + rename), so an interrupted save never
+    leaves a half-written model behind.
+    """
+    from safetensors.torch import save as st_save
+
+    if not isinstance(net, Net) or not net.net_name:
+        raise TypeError(f"save_model needs a registered ganforge Net, got {type(net).__name__}")
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
+    _atomic_write_bytes(d / WEIGHTS_NAME, st_save(state))
+    config = {"net": net.net_name, "kwargs": net.init_kwargs, "meta": _jsonable(meta or {}, "meta")}
+    _atomic_write_bytes(d / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True).encode())
+    return d
+
+
+def read_model_config(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    d = Path(directory)
+    cfg_path = d / CONFIG_NAME
+    if not cfg_path.is_file():
+        raise GanforgeError(f"{cfg_path}: no saved model here (expected {CONFIG_NAME} next to {WEIGHTS_NAME})")
+    try:
+        cfg = json.loads(cfg_path.read_text())
+    except json.JSONDecodeError as e:
+        raise GanforgeError(f"{cfg_path}: not valid JSON ({e})") from None
+    for key in ("net", "kwargs"):
+        if key not in cfg:
+            raise GanforgeError(f"{cfg_path}: missing field {key!r}")
+    return cfg
+
+
+def load_model(directory: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> Net:
+    """Rebuild a net from ``config.json`` + ``model.safetensors``. Never unpickles anything."""
+    from safetensors.torch import load_file
+
+    d = Path(directory)
+    cfg = read_model_config(d)
+    net = build_net(cfg["net"], **cfg["kwargs"])
+    wpath = d / WEIGHTS_NAME
+    if not wpath.is_file():
+        raise GanforgeError(f"{wpath}: weights file missing")
+    state = load_file(str(wpath), device=str(map_location))
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise GanforgeError(f"{wpath}: weights do not match network {cfg['net']!r}: "
+                            f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
+    net.meta = cfg.get("meta", {})  # type: ignore[assignment]
+    return net.to(map_location).eval()
