@@ -23,3 +23,266 @@ class DataConfig:
     limit: int | None = None            # use only the first N samples (quick runs, tests)
     batch_size: int = 64
     options: dict[str, Any] = field(default_factory=dict)  # dataset-specific options
+
+
+@dataclass
+class ModelConfig:
+    """Which networks to build. Empty fields take the family's defaults."""
+
+    g_net: str | None = None            # a registered network name (see `ganforge list`)
+    d_net: str | None = None
+    z_dim: int | None = None            # latent size
+    width: int | None = None            # base channels (conv nets) or hidden units (MLPs) of G and D
+    g_kwargs: dict[str, Any] = field(default_factory=dict)  # extra constructor arguments of G
+    d_kwargs: dict[str, Any] = field(default_factory=dict)  # extra constructor arguments of D
+
+
+@dataclass
+class TrainConfig:
+    """How to train. Empty fields take the family's defaults."""
+
+    steps: int = 2000                   # generator updates
+    loss: str | None = None             # adversarial loss (see `ganforge list`)
+    d_steps: int | None = None          # discriminator (critic) updates per generator update (k, n_critic)
+    optimizer: str | None = None        # adam | rmsprop | sgd
+    lr_g: float | None = None
+    lr_d: float | None = None
+    betas: tuple[float, float] | None = None   # Adam betas
+    gp_weight: float | None = None      # WGAN-GP lambda (0: off)
+    r1_gamma: float | None = None       # R1 gamma (0: off)
+    clip: float | None = None           # WGAN weight clipping (None: off)
+    pack: int = 1                       # PacGAN: samples packed into one D input
+    ema: float | None = None            # EMA decay of generator weights (e.g. 0.999; None: off)
+    ema_start: int = 0                  # step from which the EMA tracks G
+    precision: str = "fp32"             # fp32 | bf16 | fp16 (autocast)
+    seed: int = 0
+    device: str = "auto"                # auto | cpu | cuda | cuda:N
+    log_every: int = 50                 # steps between log lines (JSONL, TensorBoard, progress)
+    sample_every: int = 500             # steps between sample grids (0: off)
+    ckpt_every: int = 1000              # steps between checkpoints (0: only at the end / on Ctrl-C)
+    grid: int = 64                      # samples in each grid
+    tensorboard: bool = True
+    progress: bool = True
+    max_loss: float = 1e6               # |loss| above this stops the run as exploding
+    out: str | None = None              # run folder (default runs/<family>)
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+# Fields that may change when resuming a run; any other difference is an error.
+RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
+             "train.tensorboard", "train.device", "train.out", "train.max_loss"}
+CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16"),
+           "data.split": ("train", "test", "all")}
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run."""
+
+    family: str = "dcgan"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    options: dict[str, Any] = field(default_factory=dict)  # family-specific options
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        if d["train"]["betas"] is not None:
+            d["train"]["betas"] = list(d["train"]["betas"])
+        return d
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def flat(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"family": self.family}
+        for sec in SECTIONS:
+            for k, v in dataclasses.asdict(getattr(self, sec)).items():
+                out[f"{sec}.{k}"] = list(v) if isinstance(v, tuple) else v
+        for k, v in self.options.items():
+            out[f"options.{k}"] = v
+        return out
+
+    def diff(self, other: "RunConfig") -> dict[str, tuple[Any, Any]]:
+        a, b = self.flat(), other.flat()
+        return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def coerce(value: Any, hint: Any, where: str) -> Any:
+    """Convert ``value`` (from YAML or a command-line string) to the type ``hint``; error names ``where``."""
+    import types
+    import typing
+
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
+            if type(None) in args:
+                return None
+        last: Exception | None = None
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return coerce(value, a, where)
+            except GanforgeError as e:
+                last = e
+        raise last or GanforgeError(f"{where}: cannot use {value!r}")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+            return value.lower() in ("true", "yes", "1", "on")
+        raise GanforgeError(f"{where}: expected true or false, got {value!r}")
+    if hint is int:
+        if isinstance(value, bool):
+            raise GanforgeError(f"{where}: expected an integer, got {value!r}")
+        try:
+            f = float(value)
+            if f != int(f):
+                raise ValueError
+            return int(f)
+        except (TypeError, ValueError):
+            raise GanforgeError(f"{where}: expected an integer, got {value!r}") from None
+    if hint is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        except (TypeError, ValueError):
+            raise GanforgeError(f"{where}: expected a number, got {value!r}") from None
+    if hint is str:
+        if isinstance(value, (dict, list)):
+            raise GanforgeError(f"{where}: expected a string, got {value!r}")
+        return str(value)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [v for v in value.replace(",", " ").split() if v]
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            raise GanforgeError(f"{where}: expected {len(args)} values, got {value!r}")
+        return tuple(coerce(v, a, where) for v, a in zip(value, args))
+    if origin is dict:
+        if isinstance(value, str):
+            return parse_kv(value.split(","), where) if value else {}
+        if not isinstance(value, dict):
+            raise GanforgeError(f"{where}: expected a mapping, got {value!r}")
+        return dict(value)
+    return value
+
+
+def parse_scalar(text: str) -> Any:
+    """A command-line value as YAML would read it: 3 -> int, 1e-4 -> float, true -> bool, [1,2] -> list."""
+    try:
+        v = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(v, str) and v != text.strip():
+        return text
+    return v
+
+
+def parse_kv(items: list[str], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise GanforgeError(f"{where}: expected key=value, got {item!r}")
+        k, _, v = item.partition("=")
+        out[k.strip()] = parse_scalar(v.strip())
+    return out
+
+
+def apply_overrides(cfg: RunConfig, overrides: dict[str, Any], source: str = "config") -> RunConfig:
+    """Set fields from a nested mapping {section: {field: value}} (as in a YAML file) or from
+    dotted keys {"train.lr_g": 1e-4}. Unknown sections or fields list the valid ones."""
+    for key, value in overrides.items():
+        if key == "family":
+            cfg.family = str(value)
+            continue
+        if key == "options":
+            if not isinstance(value, dict):
+                raise GanforgeError(f"{source}: 'options' must be a mapping, got {value!r}")
+            cfg.options.update(value)
+            continue
+        if "." in key:
+            sec, _, name = key.partition(".")
+            apply_overrides(cfg, {sec: {name: value}}, source)
+            continue
+        if key not in SECTIONS:
+            raise GanforgeError(f"{source}: unknown section {key!r}; valid: family, {', '.join(SECTIONS)}, options")
+        if not isinstance(value, dict):
+            raise GanforgeError(f"{source}: section {key!r} must be a mapping of fields, got {value!r}")
+        section = getattr(cfg, key)
+        hints = _field_types(type(section))
+        for name, v in value.items():
+            if key == "options":
+                continue
+            if name not in hints:
+                raise GanforgeError(f"{source}: unknown field {key}.{name}; valid fields of {key}: {', '.join(hints)}")
+            setattr(section, name, coerce(v, hints[name], f"{source}: {key}.{name}"))
+    return cfg
+
+
+def merge_defaults(cfg: RunConfig, defaults: dict[str, Any]) -> RunConfig:
+    """Fill fields that are still None (or empty dicts) from a family's defaults."""
+    for sec, values in defaults.items():
+        if sec == "options":
+            for k, v in values.items():
+                cfg.options.setdefault(k, v)
+            continue
+        section = getattr(cfg, sec)
+        for name, v in values.items():
+            cur = getattr(section, name)
+            if isinstance(cur, dict) and isinstance(v, dict):
+                setattr(section, name, {**v, **cur})
+            elif cur is None:
+                setattr(section, name, coerce(v, _field_types(type(section))[name], f"defaults: {sec}.{name}"))
+    return cfg
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    """Check ranges and choices; every error names the field and what is accepted."""
+    for key, choices in CHOICES.items():
+        sec, _, name = key.partition(".")
+        v = getattr(getattr(cfg, sec), name)
+        if v is not None and v not in choices:
+            raise GanforgeError(f"{key} = {v!r}: accepted values are {', '.join(choices)}")
+    positive = {"train.steps": cfg.train.steps, "data.batch_size": cfg.data.batch_size, "train.pack": cfg.train.pack,
+                "train.grid": cfg.train.grid, "train.d_steps": cfg.train.d_steps, "model.z_dim": cfg.model.z_dim,
+                "model.width": cfg.model.width, "train.lr_g": cfg.train.lr_g, "train.lr_d": cfg.train.lr_d}
+    for key, v in positive.items():
+        if v is not None and v <= 0:
+            raise GanforgeError(f"{key} must be positive, got {v}")
+    for key in ("log_every", "sample_every", "ckpt_every", "ema_start"):
+        if getattr(cfg.train, key) < 0:
+            raise GanforgeError(f"train.{key} must be >= 0, got {getattr(cfg.train, key)}")
+    if cfg.train.ema is not None and not 0.0 < cfg.train.ema < 1.0:
+        raise GanforgeError(f"train.ema must be in (0, 1) (e.g. 0.999), got {cfg.train.ema}")
+    if cfg.data.batch_size % cfg.train.pack:
+        raise GanforgeError(f"data.batch_size ({cfg.data.batch_size}) must be a multiple of train.pack ({cfg.train.pack})")
+    dev = cfg.train.device
+    if not (dev in ("auto", "cpu", "cuda", "mps") or dev.startswith("cuda:")):
+        raise GanforgeError(f"train.device = {dev!r}: accepted values are auto, cpu, cuda, cuda:N, mps")
+    return cfg
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise GanforgeError(f"config file {p} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise GanforgeError(f"{p}: not valid YAML ({e})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise GanforgeError(f"{p}: expected a mapping with family, data, model, train, options")
+    return data
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> RunConfig:
+    return apply_overrides(RunConfig(), data, source)

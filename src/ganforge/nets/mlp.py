@@ -22,6 +22,9 @@ class GeneratorMixin:
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str | None = None) -> torch.Tensor:
+        if generator is None:  # the global RNG of the target device (fast; checkpointed by the loop)
+            return torch.randn(n, self.z_dim, device=device)
+        # a seeded CPU generator gives the same latents on every device
         return torch.randn(n, self.z_dim, generator=generator).to(device or "cpu")
 
 
@@ -30,7 +33,7 @@ class MLPGenerator(GeneratorMixin, Net):
     """MLP generator. ``out_shape`` is the shape of one sample; output is ``tanh`` for images
     (``out_activation='tanh'``) and unbounded for toy points (``'none'``)."""
 
-    def __init__(self, z_dim: int = 2, out_shape: Sequence[int] = (2,), hidden: Sequence[int] = (128, 128, 128),
+    def __init__(self, z_dim: int = 2, out_shape: Sequence[int] = (2,), width: int = 128, depth: int = 3,
                  num_classes: int = 0, embed_dim: int = 16, activation: str = "relu",
                  out_activation: str = "none", batch_norm: bool = False) -> None:
         super().__init__()
@@ -38,7 +41,7 @@ class MLPGenerator(GeneratorMixin, Net):
         self.embed = nn.Embedding(num_classes, embed_dim) if num_classes else None
         layers: list[nn.Module] = []
         d = z_dim + (embed_dim if num_classes else 0)
-        for h in hidden:
+        for h in [width] * depth:
             layers += [nn.Linear(d, h)] + ([nn.BatchNorm1d(h)] if batch_norm else []) + [_act(activation)]
             d = h
         layers.append(nn.Linear(d, math.prod(self.out_shape)))
@@ -58,7 +61,7 @@ class MLPGenerator(GeneratorMixin, Net):
 class MLPDiscriminator(Net):
     """MLP discriminator returning raw logits (N / pack,). ``pack`` > 1 is PacGAN packing."""
 
-    def __init__(self, in_shape: Sequence[int] = (2,), hidden: Sequence[int] = (128, 128, 128),
+    def __init__(self, in_shape: Sequence[int] = (2,), width: int = 128, depth: int = 3,
                  num_classes: int = 0, cond: str = "projection", pack: int = 1,
                  activation: str = "leaky_relu", dropout: float = 0.0, spectral_norm: bool = False) -> None:
         super().__init__()
@@ -71,7 +74,7 @@ class MLPDiscriminator(Net):
         sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         layers: list[nn.Module] = []
         d = d_in * pack
-        for h in hidden:
+        for h in [width] * depth:
             layers += [sn(nn.Linear(d, h)), _act(activation)] + ([nn.Dropout(dropout)] if dropout else [])
             d = h
         self.body = nn.Sequential(*layers)

@@ -1,0 +1,206 @@
+"""The public Python API: train, load, sample, interpolate, traverse, list_*.
+
+The command line calls these same functions with the same defaults.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .config import RunConfig, apply_overrides, config_from_dict, load_yaml
+from .errors import GanforgeError
+
+
+def make_config(family_or_config: str | os.PathLike[str] | RunConfig | dict[str, Any] = "dcgan",
+                **overrides: Any) -> RunConfig:
+    """A :class:`RunConfig` from a family name, a YAML path, a dict or a config, plus overrides.
+
+    Overrides use dotted names (``**{"train.steps": 100}``) or the short forms ``data=``,
+    ``steps=``, ``out=``, ``batch_size=``, ``seed=`` and any other field name that is unique
+    across the data/model/train sections (``lr_g=``, ``loss=``, ``limit=``...).
+    """
+    from .config import SECTIONS, _field_types
+
+    if isinstance(family_or_config, RunConfig):
+        cfg = config_from_dict(family_or_config.to_dict())
+    elif isinstance(family_or_config, dict):
+        cfg = config_from_dict(family_or_config)
+    elif str(family_or_config).endswith((".yaml", ".yml")):
+        cfg = config_from_dict(load_yaml(family_or_config), source=str(family_or_config))
+    else:
+        cfg = RunConfig(family=str(family_or_config))
+    owners: dict[str, list[str]] = {}
+    for sec, cls in SECTIONS.items():
+        for name in _field_types(cls):
+            owners.setdefault(name, []).append(sec)
+    dotted: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key in ("family", "options") or "." in key:
+            dotted[key] = value
+        elif key == "data" and isinstance(value, str):
+            dotted["data.name"] = value
+        elif key in owners:
+            if len(owners[key]) > 1:
+                raise GanforgeError(f"{key!r} is a field of {' and '.join(owners[key])}: write e.g. '{owners[key][0]}.{key}'")
+            dotted[f"{owners[key][0]}.{key}"] = value
+        elif key in SECTIONS and isinstance(value, dict):
+            dotted[key] = value
+        else:
+            raise GanforgeError(f"unknown option {key!r}; valid: " + ", ".join(sorted(owners)))
+    return apply_overrides(cfg, dotted, source="arguments")
+
+
+def train(family_or_config: str | os.PathLike[str] | RunConfig | dict[str, Any] = "dcgan", *, resume: bool = False,
+          overwrite: bool = False, hooks: list[Any] | None = None, **overrides: Any):
+    """Train a GAN and return a :class:`ganforge.training.loop.TrainResult` (``.out`` is the run folder).
+
+    >>> ganforge.train("dcgan", data="mnist", steps=2000, out="runs/dc")      # doctest: +SKIP
+    >>> ganforge.train("runs/dc/config.yaml", resume=True)                     # doctest: +SKIP
+    """
+    from .training.loop import train as _train
+
+    cfg = make_config(family_or_config, **overrides)
+    return _train(cfg, resume=resume, overwrite=overwrite, hooks=hooks)
+
+
+def load(path: str | os.PathLike[str], which: str = "generator", device: str | torch.device = "cpu") -> nn.Module:
+    """Load a trained network as a plain ``nn.Module`` in eval mode, with ``.meta`` (family,
+    dataset, class names, step...). ``path`` is a run folder or a saved model folder;
+    ``which`` picks ``generator`` (the EMA weights when EMA was on) or ``discriminator``."""
+    from .nets import load_model
+
+    p = Path(path)
+    if (p / "config.json").is_file():
+        return load_model(p, map_location=device)
+    if (p / which / "config.json").is_file():
+        return load_model(p / which, map_location=device)
+    if not p.exists():
+        raise GanforgeError(f"{p} does not exist")
+    raise GanforgeError(f"{p}: no saved model (expected {p / which}/config.json, written when training "
+                        f"checkpoints or ends)")
+
+
+def _labels(G: nn.Module, n: int, labels: int | Sequence[int] | Tensor | None, device: torch.device) -> Tensor | None:
+    k = int(getattr(G, "num_classes", 0) or 0)
+    if not k:
+        if labels is not None:
+            raise GanforgeError("labels/--class given, but this generator is not conditional")
+        return None
+    if labels is None:
+        return torch.arange(n, device=device) % k
+    t = torch.as_tensor(labels, dtype=torch.long, device=device)
+    if t.dim() == 0:
+        t = t.expand(n)
+    if t.shape != (n,):
+        raise GanforgeError(f"labels: expected one label or {n}, got {tuple(t.shape)}")
+    if t.min() < 0 or t.max() >= k:
+        names = getattr(G, "meta", {}).get("class_names")
+        raise GanforgeError(f"class label out of range: accepted 0..{k - 1}" + (f" ({', '.join(map(str, names))})" if names else ""))
+    return t
+
+
+def _device(G: nn.Module) -> torch.device:
+    p = next(iter(G.parameters()), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
+    """n latent vectors for G: seeded on the CPU (so a seed gives the same samples on any device)."""
+    gen = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(
+        int(torch.randint(0, 2**62, (1,)).item()))
+    return G.sample_latent(n, generator=gen, device=_device(G), **kw)
+
+
+@torch.no_grad()
+def generate(G: nn.Module, z: Tensor, labels: Tensor | None = None, batch_size: int = 256, **kw: Any) -> Tensor:
+    """G(z, labels) in batches, on G's device, in eval mode; returns a CPU tensor."""
+    was = G.training
+    G.eval()
+    outs = []
+    try:
+        for i in range(0, z.shape[0], batch_size):
+            c = labels[i:i + batch_size] if labels is not None else None
+            outs.append(G(z[i:i + batch_size], c, **kw).float().cpu())
+    finally:
+        G.train(was)
+    return torch.cat(outs)
+
+
+def sample(G: nn.Module, n: int, seed: int | None = None, labels: int | Sequence[int] | Tensor | None = None,
+           batch_size: int = 256, **kw: Any) -> Tensor:
+    """n samples (N, *G.out_shape) from generator G; images are in [-1, 1].
+
+    ``seed`` makes the latents reproducible; ``labels`` is one class for all samples or one per
+    sample (conditional generators; default: classes in turn).
+    """
+    if n <= 0:
+        raise GanforgeError(f"n must be positive, got {n}")
+    dev = _device(G)
+    z = latents(G, n, seed)
+    return generate(G, z, _labels(G, n, labels, dev), batch_size=batch_size, **kw)
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation between latents a and b (White 2016), t in [0, 1] of shape (T,)."""
+    a_n, b_n = a / a.norm(dim=-1, keepdim=True), b / b.norm(dim=-1, keepdim=True)
+    omega = torch.acos((a_n * b_n).sum(-1).clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    t = t.view(-1, 1)
+    return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
+
+
+def interpolate(G: nn.Module, seed_a: int, seed_b: int, steps: int = 10, label: int | None = None,
+                mode: str = "slerp") -> Tensor:
+    """Images along the path from the latent of ``seed_a`` to that of ``seed_b`` ((steps, C, H, W))."""
+    if steps < 2:
+        raise GanforgeError(f"steps must be at least 2, got {steps}")
+    if mode not in ("slerp", "linear"):
+        raise GanforgeError(f"mode {mode!r}: accepted values are slerp, linear")
+    a, b = latents(G, 1, seed_a)[0], latents(G, 1, seed_b)[0]
+    t = torch.linspace(0, 1, steps, device=a.device)
+    z = slerp(a, b, t) if mode == "slerp" else a + (b - a) * t.view(-1, 1)
+    return generate(G, z, _labels(G, steps, label, a.device))
+
+
+def traverse(G: nn.Module, dim: int, value_range: tuple[float, float] = (-3.0, 3.0), steps: int = 10,
+             seed: int = 0, n: int = 1, label: int | None = None) -> Tensor:
+    """Vary latent dimension ``dim`` over ``value_range`` with the others fixed (from ``seed``),
+    for ``n`` base latents: returns (n * steps, C, H, W), row i is base latent i."""
+    z_dim = int(getattr(G, "z_dim", 0))
+    if not 0 <= dim < z_dim:
+        raise GanforgeError(f"--dim {dim} is out of range: this generator's latent has dimensions 0..{z_dim - 1}")
+    if steps < 2:
+        raise GanforgeError(f"steps must be at least 2, got {steps}")
+    base = latents(G, n, seed)
+    vals = torch.linspace(value_range[0], value_range[1], steps, device=base.device)
+    z = base.repeat_interleave(steps, dim=0)
+    z[:, dim] = vals.repeat(n)
+    return generate(G, z, _labels(G, n * steps, label, base.device))
+
+
+def list_families() -> dict[str, str]:
+    from .families import FAMILIES
+
+    return {e.name: e.help for e in FAMILIES.items()}
+
+
+def list_datasets() -> dict[str, str]:
+    from .data import DATASETS
+
+    return {e.name: e.help for e in DATASETS.items()}
+
+
+def list_losses() -> dict[str, str]:
+    from .losses import LOSSES, PENALTIES
+
+    return {**{e.name: e.help for e in LOSSES.items()}, **{e.name: e.help for e in PENALTIES.items()}}
+
+
+def list_networks() -> dict[str, str]:
+    from .nets import NETS
+
+    return {e.name: e.help for e in NETS.items()}

@@ -1,0 +1,138 @@
+"""The classic unconditional and conditional GAN families, as registered configurations of
+one class: ``gan``, ``dcgan``, ``cgan``, ``wgan`` and ``wgan-gp``.
+
+Each iteration runs the discriminator phase ``d_steps`` times (k in Algorithm 1 of Goodfellow
+et al. 2014; n_critic in WGAN), then one generator phase.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import GanforgeError
+from ..losses import LOSSES, clip_weights, gradient_penalty, r1_penalty
+from ..nets import build_net
+from .base import Family, Phase, frozen, register_family
+
+
+class AdversarialFamily(Family):
+    """A generator and a discriminator trained with a chosen adversarial loss and penalties."""
+
+    conditional = False
+
+    def __init__(self, cfg, info, device, dist) -> None:
+        super().__init__(cfg, info, device, dist)
+        t, m = cfg.train, cfg.model
+        if self.conditional and not info.num_classes:
+            raise GanforgeError(f"family {cfg.family!r} is conditional but dataset {info.name!r} has no class labels")
+        num_classes = info.num_classes if self.conditional else 0
+        g_kw: dict[str, Any] = {"z_dim": m.z_dim, "out_shape": list(info.shape), "num_classes": num_classes}
+        d_kw: dict[str, Any] = {"in_shape": list(info.shape), "num_classes": num_classes, "pack": t.pack}
+        if m.width is not None:
+            g_kw["width"] = d_kw["width"] = m.width
+        if info.kind == "image" and m.g_net and m.g_net.startswith("mlp"):
+            g_kw.setdefault("out_activation", "tanh")
+        if t.pack > 1 and num_classes:
+            d_kw["cond"] = "concat"
+        G = build_net(m.g_net, **{**g_kw, **m.g_kwargs})
+        D = build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+        self.nets = {"G": G.to(device), "D": D.to(device)}
+        self.loss = LOSSES.get(t.loss)
+        self.gp_weight, self.r1_gamma, self.clip = t.gp_weight or 0.0, t.r1_gamma or 0.0, t.clip
+        self.add_optimizer("G", ["G"], t.lr_g)
+        self.add_optimizer("D", ["D"], t.lr_d)
+        # D's decision threshold on logits, for reporting how often D is fooled
+        self.threshold = 0.5 if t.loss == "lsgan" else 0.0
+
+    def phases(self) -> list[Phase]:
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps),
+                Phase("G", self.g_step, uses_data=False)]
+
+    def _labels(self, batch: dict[str, Tensor]) -> Tensor | None:
+        return batch["y"] if self.conditional else None
+
+    def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        G, D = self.nets["G"], self.nets["D"]
+        x, c = batch["x"], self._labels(batch)
+        with torch.no_grad(), self.autocast():
+            fake = G(G.sample_latent(x.shape[0], device=self.device), c)
+        if self.r1_gamma:
+            x = x.detach().requires_grad_(True)
+        with self.autocast():
+            real_logits, fake_logits = D(x, c), D(fake, c)
+            loss = self.loss.d(real_logits.float(), fake_logits.float())
+        stats = {"d_loss": loss.detach()}
+        if self.gp_weight:
+            gp = gradient_penalty(D, x, fake.float(), c)
+            loss = loss + self.gp_weight * gp
+            stats["gp"] = gp.detach()
+        if self.r1_gamma:
+            r1 = r1_penalty(real_logits.float(), x)
+            loss = loss + 0.5 * self.r1_gamma * r1
+            stats["r1"] = r1.detach()
+        self.update("D", loss)
+        if self.clip:
+            clip_weights(D, self.clip)
+        r, f = real_logits.detach().float(), fake_logits.detach().float()
+        if self.loss.probabilistic:  # D(x) and D(G(z)) as probabilities of "real"
+            stats["d_real"], stats["d_fake"] = torch.sigmoid(r).mean(), torch.sigmoid(f).mean()
+        else:  # raw critic / hinge / least-squares outputs
+            stats["d_real"], stats["d_fake"] = r.mean(), f.mean()
+        thr = self.threshold if self.loss.probabilistic or self.cfg.train.loss != "wasserstein" else 0.5 * (r.mean() + f.mean())
+        stats["d_acc"] = 0.5 * ((r > thr).float().mean() + (f <= thr).float().mean())
+        return stats
+
+    def g_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        G, D = self.nets["G"], self.nets["D"]
+        c = self._labels(batch)
+        n = batch["x"].shape[0]
+        with frozen(D), self.autocast():
+            fake_logits = D(G(G.sample_latent(n, device=self.device), c), c)
+            loss = self.loss.g(fake_logits.float())
+        self.update("G", loss)
+        return {"g_loss": loss.detach(), "d_fooled": (fake_logits.detach().float() > self.threshold).float().mean()}
+
+
+class ConditionalFamily(AdversarialFamily):
+    """A GAN conditioned on class labels: label embedding in G, projection or concat in D."""
+
+    conditional = True
+
+
+_ADAM_DCGAN = {"optimizer": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}
+
+register_family(
+    "gan", AdversarialFamily,
+    {"model": {"g_net": "mlp_g", "d_net": "mlp_d", "z_dim": 2},
+     "train": {"loss": "nonsaturating", "d_steps": 1, "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4,
+               "betas": (0.5, 0.999)}},
+    help="the original GAN (Goodfellow et al. 2014, Algorithm 1): MLPs, k=--d-steps D updates per G update; "
+         "--loss minimax|nonsaturating")
+# On 2-D/1-D toy points, convolutional defaults make no sense: families use MLPs there.
+_POINTS = {"by_kind": {"points": {"model": {"g_net": "mlp_g", "d_net": "mlp_d", "z_dim": 2, "d_kwargs": {}}}}}
+
+register_family(
+    "dcgan", AdversarialFamily,
+    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},
+     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN}},
+    help="DCGAN (Radford et al. 2016): strided (transposed) convolutions, batch norm, Adam 2e-4 beta1 0.5")
+register_family(
+    "cgan", ConditionalFamily,
+    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},
+     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN}, **_POINTS},
+    help="conditional GAN (Mirza & Osindero 2014) on DCGAN nets: class embedding in G, projection D; --class at sampling")
+register_family(
+    "wgan", AdversarialFamily,
+    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},
+     "train": {"loss": "wasserstein", "d_steps": 5, "optimizer": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "clip": 0.01},
+     **_POINTS},
+    help="Wasserstein GAN (Arjovsky et al. 2017): critic, n_critic=5, weight clipping 0.01, RMSprop 5e-5")
+register_family(
+    "wgan-gp", AdversarialFamily,
+    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100, "d_kwargs": {"norm": "layer"}},
+     "train": {"loss": "wasserstein", "d_steps": 5, "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4,
+               "betas": (0.0, 0.9), "gp_weight": 10.0},
+     **_POINTS},
+    help="WGAN-GP (Gulrajani et al. 2017): gradient penalty lambda=10, n_critic=5, Adam 1e-4 (0, 0.9), no batch norm in D")

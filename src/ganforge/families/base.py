@@ -1,0 +1,154 @@
+"""What a family is: its nets and optimizers, built from config, and its update phases.
+
+The training loop (:mod:`ganforge.training.loop`) is generic: it asks the family for
+:meth:`Family.phases` and runs them, and it never branches on the family's name. n_critic,
+lazy regularization and alternating CycleGAN updates are all phases.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import torch
+from torch import Tensor, nn
+
+from ..config import RunConfig
+from ..data.base import DataInfo
+from ..errors import GanforgeError
+from ..registry import Registry
+from ..training.distributed import DistContext
+
+StepFn = Callable[[dict[str, Tensor]], dict[str, Tensor]]
+
+
+@dataclass
+class Phase:
+    """One kind of update. Each iteration of the loop runs the phases in order: a phase runs
+    ``repeat`` times on iterations where ``iteration % every == 0``. A phase that ``uses_data``
+    gets a fresh batch each time; otherwise it gets the last batch drawn (e.g. for labels)."""
+
+    name: str
+    step: StepFn
+    repeat: int = 1
+    every: int = 1
+    uses_data: bool = True
+
+
+@dataclass
+class FamilySpec:
+    """A registered family: its class, the config defaults it brings, and a one-line help."""
+
+    cls: type["Family"]
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    help: str = ""
+
+
+FAMILIES: Registry[FamilySpec] = Registry("family")
+
+
+def register_family(name: str, cls: type["Family"], defaults: dict[str, dict[str, Any]] | None = None,
+                    help: str = "") -> FamilySpec:
+    spec = FamilySpec(cls, defaults or {}, help or (cls.__doc__ or "").strip().splitlines()[0])
+    FAMILIES.register(name, spec, help=spec.help)
+    return spec
+
+
+def make_optimizer(kind: str, params: Any, lr: float, betas: tuple[float, float] | None) -> torch.optim.Optimizer:
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas or (0.9, 0.999))
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise GanforgeError(f"train.optimizer = {kind!r}: accepted values are adam, rmsprop, sgd")
+
+
+@contextlib.contextmanager
+def frozen(net: nn.Module) -> Iterator[None]:
+    """Turn off gradients of ``net``'s parameters (e.g. D during the G step): saves the
+    backward pass into weights that will not be updated."""
+    flags = [p.requires_grad for p in net.parameters()]
+    for p in net.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, f in zip(net.parameters(), flags):
+            p.requires_grad_(f)
+
+
+class Family:
+    """Base class: holds ``nets`` and ``optimizers`` by name, the device, precision and the
+    distributed context, and provides :meth:`update` (backward + gradient all-reduce + step).
+
+    Subclasses build their nets in ``__init__`` and implement :meth:`phases`. Everything the
+    loop checkpoints is in ``nets``, ``optimizers`` and :meth:`extra_state`.
+    """
+
+    #: the name in ``nets`` of the network to export and sample from (EMA applies to it)
+    generator_name = "G"
+
+    def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device, dist: DistContext) -> None:
+        self.cfg, self.info, self.device, self.dist = cfg, info, device, dist
+        self.nets: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        # which optimizer updates which nets (for the distributed gradient all-reduce)
+        self.opt_nets: dict[str, list[str]] = {}
+        precision = cfg.train.precision
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+        self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
+
+    # --- what subclasses implement -------------------------------------------------------
+    def phases(self) -> list[Phase]:
+        raise NotImplementedError
+
+    def sample(self, n: int, generator: torch.Generator | None = None, net: nn.Module | None = None,
+               labels: Tensor | None = None) -> Tensor:
+        """n samples from the generator (for grids), in eval mode, without gradients."""
+        G = net if net is not None else self.nets[self.generator_name]
+        z = G.sample_latent(n, generator=generator, device=self.device)
+        c = None
+        if getattr(G, "num_classes", 0):
+            c = labels if labels is not None else torch.arange(n, device=self.device) % G.num_classes
+        return G(z, c)
+
+    def extra_state(self) -> dict[str, Any]:
+        """Family state beyond nets and optimizers (e.g. a growth stage, an image pool)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def export_meta(self) -> dict[str, Any]:
+        """Metadata saved with the exported generator (shown by `ganforge.load(...).meta`)."""
+        return {"family": self.cfg.family, "dataset": self.info.name, "kind": self.info.kind,
+                "class_names": self.info.class_names, "data_shape": list(self.info.shape)}
+
+    # --- shared machinery -----------------------------------------------------------------
+    def add_optimizer(self, name: str, nets: list[str], lr: float) -> None:
+        params = [p for n in nets for p in self.nets[n].parameters() if p.requires_grad]
+        self.optimizers[name] = make_optimizer(self.cfg.train.optimizer or "adam", params, lr, self.cfg.train.betas)
+        self.opt_nets[name] = nets
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def update(self, opt_name: str, loss: Tensor) -> None:
+        """zero_grad, backward, average gradients over processes, optimizer step."""
+        opt = self.optimizers[opt_name]
+        opt.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+        else:
+            loss.backward()
+        if self.dist.world_size > 1:
+            for n in self.opt_nets[opt_name]:
+                self.dist.average_gradients(self.nets[n])
+        if self.scaler is not None:
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            opt.step()
