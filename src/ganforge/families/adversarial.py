@@ -109,7 +109,8 @@ register_family(
      "train": {"loss": "nonsaturating", "d_steps": 1, "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4,
                "betas": (0.5, 0.999)}},
     help="the original GAN (Goodfellow et al. 2014, Algorithm 1): MLPs, k=--d-steps D updates per G update; "
-         "--loss minimax|nonsaturating")
+         "--loss minimax|nonsaturating",
+    smoke={"data.name": "ring8", "data.limit": 256, "data.resolution": None})
 # On 2-D/1-D toy points, convolutional defaults make no sense: families use MLPs there.
 _POINTS = {"by_kind": {"points": {"model": {"g_net": "mlp_g", "d_net": "mlp_d", "z_dim": 2, "d_kwargs": {}}}}}
 

@@ -42,14 +42,22 @@ class FamilySpec:
     cls: type["Family"]
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     help: str = ""
+    #: overrides for a tiny smoke run (tests train every registered family with these)
+    smoke: dict[str, Any] = field(default_factory=dict)
 
 
 FAMILIES: Registry[FamilySpec] = Registry("family")
 
 
 def register_family(name: str, cls: type["Family"], defaults: dict[str, dict[str, Any]] | None = None,
-                    help: str = "") -> FamilySpec:
-    spec = FamilySpec(cls, defaults or {}, help or (cls.__doc__ or "").strip().splitlines()[0])
+                    help: str = "", smoke: dict[str, Any] | None = None) -> FamilySpec:
+    """Register a family. ``defaults`` are {section: {field: value}} applied under the user's
+    settings (``by_kind: {kind: {...}}`` for defaults that depend on the kind of data);
+    ``smoke`` gives dotted overrides for a tiny run on small data, used by the test suite."""
+    default_smoke = {"data.name": "digits", "data.resolution": 28, "data.limit": 64, "data.batch_size": 16,
+                     "model.width": 8}
+    spec = FamilySpec(cls, defaults or {}, help or (cls.__doc__ or "").strip().splitlines()[0],
+                      {**default_smoke, **(smoke or {})})
     FAMILIES.register(name, spec, help=spec.help)
     return spec
 

