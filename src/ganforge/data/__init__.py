@@ -1,0 +1,5 @@
+"""Datasets, selected by name. Importing this package registers the built-in datasets."""
+from .base import DATASETS, DataInfo, TensorDataset, build_dataset, register_dataset
+from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: image-to-image)
+
+__all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

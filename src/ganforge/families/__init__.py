@@ -1,0 +1,1 @@
+"""GAN families: which nets, which losses, which update phases."""
