@@ -1,5 +1,6 @@
 """Datasets, selected by name. Importing this package registers the built-in datasets."""
 from .base import DATASETS, DataInfo, TensorDataset, build_dataset, register_dataset
 from . import images, toy  # noqa: F401  (registration)
+from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: image-to-image)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

@@ -1,0 +1,1 @@
+"""Metrics: feature extractors and measures of sample quality."""
