@@ -58,6 +58,13 @@ class InpaintGenerator(TranslatorMixin, Net):
             _conv(w, w // 2 or 1, 3, norm=norm),
             nn.Conv2d(w // 2 or 1, c, 3, 1, 1), nn.Tanh())
 
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs for the shared network tests: images and a square hole mask."""
+        x = torch.rand(n, *self.in_shape, generator=generator) * 2 - 1
+        mask = torch.zeros(n, 1, *self.in_shape[1:])
+        mask[..., 4:12, 4:12] = 1.0
+        return x, mask
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         check_input(x, self.in_shape, "inpaint_g")
         if mask.dim() == 3:
