@@ -64,13 +64,15 @@ class TrainConfig:
     tensorboard: bool = True
     progress: bool = True
     max_loss: float = 1e6               # |loss| above this stops the run as exploding
+    health: bool = True                 # watch for vanishing gradients, mode collapse, instability
+    health_every: int = 0               # steps between diversity checks (0: 5 x log_every)
     out: str | None = None              # run folder (default runs/<family>)
 
 
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 # Fields that may change when resuming a run; any other difference is an error.
 RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
-             "train.tensorboard", "train.device", "train.out", "train.max_loss"}
+             "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every"}
 CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16"),
            "data.split": ("train", "test", "all")}
 
@@ -256,7 +258,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key, v in positive.items():
         if v is not None and v <= 0:
             raise GanforgeError(f"{key} must be positive, got {v}")
-    for key in ("log_every", "sample_every", "ckpt_every", "ema_start"):
+    for key in ("log_every", "sample_every", "ckpt_every", "ema_start", "health_every"):
         if getattr(cfg.train, key) < 0:
             raise GanforgeError(f"train.{key} must be >= 0, got {getattr(cfg.train, key)}")
     if cfg.train.ema is not None and not 0.0 < cfg.train.ema < 1.0:

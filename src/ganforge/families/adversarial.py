@@ -91,8 +91,9 @@ class AdversarialFamily(Family):
         with frozen(D), self.autocast():
             fake_logits = D(G(G.sample_latent(n, device=self.device), c), c)
             loss = self.loss.g(fake_logits.float())
-        self.update("G", loss)
-        return {"g_loss": loss.detach(), "d_fooled": (fake_logits.detach().float() > self.threshold).float().mean()}
+        norm = self.update("G", loss, grad_norm=True)
+        return {"g_loss": loss.detach(), "g_grad_norm": norm,
+                "d_fooled": (fake_logits.detach().float() > self.threshold).float().mean()}
 
 
 class ConditionalFamily(AdversarialFamily):

@@ -144,8 +144,11 @@ class Family:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def update(self, opt_name: str, loss: Tensor) -> None:
-        """zero_grad, backward, average gradients over processes, optimizer step."""
+    def update(self, opt_name: str, loss: Tensor, grad_norm: bool = False) -> Tensor | None:
+        """zero_grad, backward, average gradients over processes, optimizer step.
+
+        With ``grad_norm=True`` returns the global L2 norm of the (unscaled) gradients, which
+        the health monitor uses to detect vanishing generator gradients."""
         opt = self.optimizers[opt_name]
         opt.zero_grad(set_to_none=True)
         if self.scaler is not None:
@@ -155,8 +158,15 @@ class Family:
         if self.dist.world_size > 1:
             for n in self.opt_nets[opt_name]:
                 self.dist.average_gradients(self.nets[n])
+        norm = None
+        if grad_norm:
+            grads = [p.grad for g in opt.param_groups for p in g["params"] if p.grad is not None]
+            norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
+            if self.scaler is not None:
+                norm = norm / self.scaler.get_scale()
         if self.scaler is not None:
             self.scaler.step(opt)
             self.scaler.update()
         else:
             opt.step()
+        return norm

@@ -56,6 +56,7 @@ class TrainResult:
     step: int
     record: dict[str, Any]
     interrupted: bool = False
+    health: list[Any] = field(default_factory=list)  # HealthEvents raised during the run
 
 
 def resolve_config(cfg: RunConfig, kind: str) -> RunConfig:
@@ -221,6 +222,19 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
                 many = family.sample(2000, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
             save_points(many, path, reference=reference, title=f"step {step}")
 
+    hooks = list(hooks or [])
+    monitor = None
+    if cfg.train.health and main:
+        from .health import HealthMonitor
+
+        def emit(msg: str) -> None:
+            if bar is not None:
+                bar.write(msg)
+            else:
+                print(msg)
+
+        monitor = HealthMonitor(every=cfg.train.health_every, emit=emit)
+        hooks.append(monitor)
     stats = StatsAccumulator()
     record: dict[str, Any] = {}
     samples_per_iter = cfg.data.batch_size * dist.world_size * sum(p.repeat for p in phases if p.uses_data)
@@ -259,10 +273,13 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
                               "samples_per_s": samples_per_iter * (done - step_last) / max(now - t_last, 1e-9)}
                     t_last, step_last = now, done
                     _check_finite(record, done, cfg.train.max_loss, ckpt_path)
-                    for hook in hooks or []:
+                    for hook in hooks:
                         record.update(hook.on_log(ctx, done, record) or {})
                     if logger is not None:
                         logger.log(record)
+                        for event in ctx.events:
+                            logger.log(event)
+                    ctx.events.clear()
                     if bar is not None:
                         bar.set_postfix({k: f"{record[k]:.3g}" for k in
                                          ("d_loss", "g_loss", "d_real", "d_fake", "samples_per_s") if k in record})
@@ -284,6 +301,8 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
         if logger is not None:
             logger.close()
         plot_losses(out / "metrics.jsonl", out / "loss.png")
+    if monitor is not None and cfg.train.progress and monitor.summary():
+        print(monitor.summary())
     if interrupted and main:
         print(f"\ninterrupted at step {final}: checkpoint saved to {ckpt_path}; continue with --resume")
-    return TrainResult(out, final, record, interrupted)
+    return TrainResult(out, final, record, interrupted, monitor.events if monitor is not None else [])
