@@ -25,4 +25,5 @@ def state_equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    # GANFORGE_TEST_THREADS=1 helps on a machine busy with other work (thread spin-waits thrash)
+    torch.set_num_threads(int(os.environ.get("GANFORGE_TEST_THREADS", min(2, os.cpu_count() or 1))))
