@@ -147,3 +147,9 @@ def test_upload_returns_a_translated_image(page: Any, server: str, tmp_path: Pat
     page.click("#translate-btn")
     page.wait_for_selector("#status.error")
     assert "not a readable image" in page.inner_text("#status")
+    # a file over the server's limit is stopped in the page, before uploading
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\0" * (9 * 1024 * 1024))
+    page.set_input_files("#file", str(huge))
+    page.click("#translate-btn")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('the server accepts up to')")

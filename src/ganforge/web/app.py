@@ -159,7 +159,8 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
     @app.get("/api/runs/{rid}")
     def run_info(rid: str) -> dict[str, Any]:
         run = run_of(rid)
-        info: dict[str, Any] = {**run.summary(), "model": None, "model_error": None}
+        info: dict[str, Any] = {**run.summary(), "model": None, "model_error": None,
+                                "limits": {"max_upload_bytes": max_body_bytes, "max_keep_side": MAX_KEEP_SIDE}}
         if run.has_generator():
             with run.lock:
                 try:

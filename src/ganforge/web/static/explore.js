@@ -51,6 +51,7 @@ async function loadRun(run) {
   let info;
   try { info = await GF.api(`/api/runs/${rid()}`); } catch (e) { return GF.say(e.message, "error"); }
   S.model = info.model;
+  S.limits = info.limits;
   if (!S.model || S.model.mode === "none") {
     GF.$("#nothing").hidden = false;
     GF.$("#nothing-msg").textContent = info.model_error || (S.model && S.model.reason) || "nothing to explore";
@@ -276,6 +277,8 @@ async function translate(ev) {
   ev.preventDefault();
   const file = GF.$("#file").files[0];
   if (!file) return GF.say("choose an image file first", "error");
+  const limit = S.limits.max_upload_bytes - 64 * 1024;  // room for the form's own bytes
+  if (file.size > limit) return GF.say(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; the server accepts up to ${(limit / 1048576).toFixed(1)} MB`, "error");
   const form = new FormData();
   form.append("file", file);
   const mask = GF.$("#mask").files[0];
