@@ -131,6 +131,20 @@ def test_metrics_incremental_with_health_events(server: str) -> None:
     assert shrunk["reset"] is True and len(shrunk["records"]) == 4
 
 
+def test_non_finite_values_become_null(tmp_path: Path) -> None:
+    from ganforge.web.runs import Run
+
+    (tmp_path / "metrics.jsonl").write_text(
+        '{"step": 1, "d_loss": NaN, "g_loss": Infinity}\n'
+        '{"step": 1, "event": "health", "kind": "nan", "message": "m", "evidence": {"g_loss": NaN, "x": [1.0, -Infinity]}}\n'
+        '{"step": 2, "d_loss": 0.5')  # a line still being written is left for the next poll
+    m = Run("r", tmp_path).metrics()
+    assert m["records"] == [{"step": 1, "d_loss": None, "g_loss": None}]
+    assert m["events"][0]["evidence"] == {"g_loss": None, "x": [1.0, None]}
+    json.dumps(m, allow_nan=False)
+    assert m["next"] == len((tmp_path / "metrics.jsonl").read_bytes().rsplit(b"\n", 1)[0]) + 1
+
+
 def test_sample_grids_over_time(server: str, tiny_run: Path) -> None:
     steps = _json(call(server, "/api/runs/tiny-cgan/samples"))["steps"]
     assert steps == [2, 4]

@@ -181,14 +181,16 @@ class Run:
                 "has_generator": self.has_generator(), **self.status()}
 
 
-def _clean(rec: dict[str, Any]) -> dict[str, Any]:
-    """Replace non-finite floats (JSON has no NaN) by None so the reply is valid JSON."""
-    out = {}
-    for k, v in rec.items():
-        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-            v = None
-        out[str(k)] = v
-    return out
+def _clean(value: Any) -> Any:
+    """Replace non-finite floats (JSON has no NaN; a diverging run logs them) by None, at any
+    depth (health events carry an ``evidence`` dict), so the reply is valid JSON."""
+    if isinstance(value, float):
+        return None if value != value or value in (float("inf"), float("-inf")) else value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 class RunStore:

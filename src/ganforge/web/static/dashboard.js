@@ -107,7 +107,8 @@ function drawCharts() {
 
 function showEvents() {
   const list = GF.$("#events");
-  list.replaceChildren(...D.events.slice().reverse().map(ev => GF.el("li", { "data-kind": ev.kind || ev.event },
+  list.replaceChildren(...D.events.slice().reverse().map(ev => GF.el("li", { "data-kind": ev.kind || ev.event,
+    title: ev.evidence ? "evidence: " + JSON.stringify(ev.evidence) : null },
     GF.el("b", { text: `step ${ev.step ?? "?"} · ${ev.kind || ev.event}` }), " ", ev.message || JSON.stringify(ev))));
   GF.$("#no-events").hidden = D.events.length > 0;
   const nh = D.events.filter(e => e.event === "health").length;
