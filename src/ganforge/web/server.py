@@ -77,5 +77,8 @@ def serve(run_dirs: list[str | os.PathLike[str]], host: str = "127.0.0.1", port:
               "login", file=sys.stderr, flush=True)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, once shut down
+        pass
     finally:
         sock.close()
+    print("ganforge serve: stopped", flush=True)

@@ -91,7 +91,11 @@ GF.LineChart = class {
       ctx.fillText(GF.fmt(t), L.left - 6, y);
     }
     ctx.textAlign = "center"; ctx.textBaseline = "top";
-    for (const t of GF.ticks(x0, x1, 5)) if (t >= x0 && t <= x1) ctx.fillText(GF.fmt(t), X(t), L.h - L.bottom + 6);
+    for (const t of GF.ticks(x0, x1, 5)) {
+      if (t < x0 || t > x1) continue;
+      const label = GF.fmt(t), half = ctx.measureText(label).width / 2;
+      ctx.fillText(label, Math.min(X(t), L.w - half - 1), L.h - L.bottom + 6);  // keep the last label inside
+    }
     // event markers
     for (const ev of this.events) {
       if (typeof ev.step !== "number") continue;
