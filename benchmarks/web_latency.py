@@ -10,7 +10,7 @@ further, as a dragged slider sends them:
 
 Requests are sequential (the page keeps one in flight), so this is the latency a user feels.
 
-    nice python benchmarks/web_latency.py --run runs/mnist-dcgan --requests 100 --threads 2
+    python benchmarks/web_latency.py --run runs/mnist-dcgan --requests 100
 
 Without ``--run`` it saves a DCGAN generator with the ``dcgan`` family's MNIST shapes
 (z_dim 100, width 64, 1x28x28); its weights are untrained, which does not change the cost.
@@ -105,10 +105,14 @@ def main() -> None:
     p.add_argument("--run", default=None, help="a trained MNIST DCGAN run (default: same shapes, untrained)")
     p.add_argument("--requests", type=int, default=100)
     p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads in the server")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads in the server (default: as `ganforge serve`, half the cores, at most 4)")
     p.add_argument("--no-browser", action="store_true")
     p.add_argument("--json", default=None, help="also write the results here")
     args = p.parse_args()
+    from ganforge.web.server import default_threads
+
+    args.threads = args.threads or default_threads()
     torch.set_num_threads(args.threads)
 
     tmp = None

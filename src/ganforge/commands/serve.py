@@ -12,13 +12,15 @@ def add_serve(p: Any) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes the page)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads for rendering (default: half the cores, at most 4)")
     p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
 
 
 def run_serve(args: Any) -> int:
     from ..web import serve
 
-    serve(args.runs, host=args.host, port=args.port, log_level=args.log_level)
+    serve(args.runs, host=args.host, port=args.port, log_level=args.log_level, threads=args.threads)
     return 0
 
 
