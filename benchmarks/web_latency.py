@@ -4,7 +4,8 @@ Starts the real `ganforge serve` app (uvicorn, 127.0.0.1, a free port) for the M
 generator and times N render requests, each with the latent's dimension 0 moved a little
 further, as a dragged slider sends them:
 
-- ``python``: urllib POST /render + PIL decode of the PNG, from another thread of this process;
+- ``python``: POST /render on a kept-alive connection + PIL decode of the PNG, from another
+  thread of this process;
 - ``browser`` (when /usr/bin/chromium exists): inside headless Chromium, the page's own
   pipeline: fetch() + createImageBitmap() of the returned PNG, timed with performance.now().
 
@@ -59,17 +60,26 @@ def post(url: str, body: dict) -> bytes:
 
 
 def python_client(base: str, rid: str, z: list[float], label, n: int, warmup: int) -> list[float]:
+    """POST /render on one kept-alive connection (as a browser does) + PIL decode."""
+    import http.client
+    from urllib.parse import urlsplit
+
     from PIL import Image
 
+    u = urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port)
     out = []
     for i in range(warmup + n):
         zz = list(z)
         zz[0] = -3 + 6 * (i % 100) / 99
         t0 = time.perf_counter()
-        png = post(f"{base}/api/runs/{rid}/render", {"z": zz, "label": label})
+        conn.request("POST", f"/api/runs/{rid}/render", body=json.dumps({"z": zz, "label": label}),
+                     headers={"Content-Type": "application/json"})
+        png = conn.getresponse().read()
         np.asarray(Image.open(io.BytesIO(png)))  # decoded pixels
         if i >= warmup:
             out.append((time.perf_counter() - t0) * 1000)
+    conn.close()
     return out
 
 

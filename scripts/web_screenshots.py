@@ -22,7 +22,7 @@ def main() -> None:
     p.add_argument("--explore", required=True, help="run shown on the explorer")
     p.add_argument("--dashboard", required=True, help="run shown on the dashboard")
     p.add_argument("--out", default="docs/img")
-    p.add_argument("--class", dest="label", default="7")
+    p.add_argument("--class", dest="label", default="", help="class to draw the grid from (default: each in turn)")
     p.add_argument("--sample", type=int, default=5, help="grid cell to select")
     args = p.parse_args()
 
@@ -44,7 +44,7 @@ def main() -> None:
         page = b.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{base}/explore?run={ids[0]}")
         page.wait_for_selector("#grid img")
-        if page.is_visible("#class-row"):
+        if args.label and page.is_visible("#class-row"):
             page.select_option("#class", args.label)
             page.wait_for_function("s => [...document.querySelectorAll('#grid img')].every(i => i.title.endsWith('class ' + s))",
                                    arg=args.label)

@@ -153,3 +153,17 @@ def test_serve_refuses_folders_that_hold_no_run(tmp_path: Path, capsys: pytest.C
     assert "is not a run folder" in capsys.readouterr().err
     assert main(["serve", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_listening_socket_is_tcp_so_replies_are_not_delayed() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only when the socket's proto is TCP;
+    with proto 0, Nagle + delayed ACKs added ~40 ms to every reply on a kept-alive connection."""
+    import socket
+
+    from ganforge.web.server import bind
+
+    s = bind("127.0.0.1", 0)
+    try:
+        assert s.proto == socket.IPPROTO_TCP and s.getsockname()[1] > 0
+    finally:
+        s.close()
