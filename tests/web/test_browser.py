@@ -2,7 +2,6 @@
 clicks and drags, pixels read back from the page."""
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
