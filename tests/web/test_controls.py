@@ -111,6 +111,11 @@ def test_translators_and_masks() -> None:
     assert y.shape == (1, 1, 28, 28)
 
 
+def test_non_image_generators_are_not_explorable() -> None:
+    d = explore.describe(build_net("mlp_g", z_dim=2, out_shape=[2]))
+    assert d["mode"] == "none" and "shape [2]" in d["reason"]
+
+
 def test_labels_are_checked() -> None:
     G = build_net("dcgan_g", width=8, num_classes=3)
     assert explore.labels_for(G, 4, None, cycle=True).tolist() == [0, 1, 2, 0]
