@@ -45,6 +45,12 @@ def add_sample(p: Any) -> None:
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--class", dest="label", type=int, default=None, help="class index for conditional models")
+    p.add_argument("--latent", default=None, metavar="FILE.npy",
+                   help="latent vectors to decode instead of drawing them from --seed: a .npy array (N, z_dim) "
+                        "or (z_dim,), e.g. as downloaded from `ganforge serve`'s explorer")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="truncation for generators that have the trick (psi in [0, 1] for StyleGAN-like nets, "
+                        "the truncated-normal threshold for BigGAN-like ones)")
     p.add_argument("--out", default="samples.png", help="output file or folder")
     p.add_argument("--format", choices=("png", "npy", "folder"), default=None,
                    help="png grid, npy array or a folder of PNGs (default: from --out's suffix)")
@@ -55,11 +61,43 @@ def add_sample(p: Any) -> None:
 def run_sample(args: Any) -> int:
     import ganforge
 
+    from ..api import _device, _labels, generate, latents
+    from ..nets.controls import truncation_kwargs
+
     G = ganforge.load(args.run, device=args.device)
-    x = ganforge.sample(G, args.n, seed=args.seed, labels=args.label)
+    try:
+        lat_kw, fwd_kw = truncation_kwargs(G, args.truncation)
+    except ValueError as e:
+        raise GanforgeError(f"--truncation: {e}") from None
+    if args.latent is not None:
+        z = read_latent(args.latent, int(getattr(G, "z_dim", 0) or 0)).to(_device(G))
+        lat_kw = {}  # a saved latent already carries any truncation applied when it was drawn
+    else:
+        if args.n <= 0:
+            raise GanforgeError(f"--n must be positive, got {args.n}")
+        z = latents(G, args.n, args.seed, **lat_kw)
+    x = generate(G, z, _labels(G, len(z), args.label, _device(G)), **fwd_kw)
     path = _write(x, args.out, args.format, _kind(G), args.nrow)
-    print(f"wrote {args.n} samples to {path}")
+    print(f"wrote {len(x)} samples to {path}")
     return 0
+
+
+def read_latent(path: str, z_dim: int) -> Any:
+    """Latent vectors (N, z_dim) float32 from a .npy file holding (N, z_dim) or (z_dim,)."""
+    import torch
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise GanforgeError(f"--latent {path}: cannot read a .npy array ({e})") from None
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] != z_dim or not np.issubdtype(arr.dtype, np.number):
+        raise GanforgeError(f"--latent {path}: expected a numeric array of shape (N, {z_dim}) or ({z_dim},), "
+                            f"got {arr.dtype} {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise GanforgeError(f"--latent {path}: contains NaN or infinite values")
+    return torch.from_numpy(arr.astype(np.float32))
 
 
 def add_interpolate(p: Any) -> None:

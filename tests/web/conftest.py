@@ -1,0 +1,105 @@
+"""Fixtures for the web tests: a tiny trained conditional run, a tiny image translator, the real
+server on a free loopback port, and headless Chromium driven by Playwright.
+
+Browser tests need Debian's chromium (``apt-get install -y chromium``) and the Python
+``playwright`` package (its driver only: no browser download). They are skipped, with that
+reason, only when /usr/bin/chromium is missing.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from webtools import CHROMIUM, CHROMIUM_ARGS, HEALTH, metric_record
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4-step conditional DCGAN on digits, logged every step, one health warning appended."""
+    import ganforge
+
+    out = tmp_path_factory.mktemp("web") / "tiny-cgan"
+    ganforge.train("cgan", **{"data.name": "digits", "data.resolution": 28, "data.limit": 64,
+                              "data.batch_size": 16, "model.width": 8, "train.steps": 4, "train.out": str(out),
+                              "train.progress": False, "train.sample_every": 2, "train.log_every": 1,
+                              "train.tensorboard": False})
+    with open(out / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(HEALTH) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def translator_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An (untrained) pix2pix U-Net saved the way an image-to-image run saves its generator."""
+    from ganforge.nets import build_net, save_model
+
+    out = tmp_path_factory.mktemp("web") / "tiny-pix2pix"
+    net = build_net("unet_g", in_shape=[1, 28, 28], out_channels=1, width=8)
+    save_model(net, out / "generator", meta={"family": "pix2pix", "kind": "paired"})
+    return out
+
+
+@pytest.fixture(scope="session")
+def live_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run "in progress": a config planning 100 steps and two logged steps, no generator yet.
+    Tests append lines to its metrics.jsonl as a training process would."""
+    out = tmp_path_factory.mktemp("web") / "live"
+    out.mkdir()
+    (out / "config.yaml").write_text("family: dcgan\ndata:\n  name: mnist\ntrain:\n  steps: 100\n")
+    with open(out / "metrics.jsonl", "w") as f:
+        for step in (1, 2):
+            f.write(json.dumps(metric_record(step)) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(tiny_run: Path, translator_run: Path, live_run: Path) -> Iterator[str]:
+    """The real uvicorn server on 127.0.0.1 and a free port, in a thread; yields its base URL."""
+    from ganforge.web.server import make_server, url_of
+
+    srv, sock = make_server([tiny_run, translator_run, live_run], host="127.0.0.1", port=0)
+    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    t.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        if time.time() > deadline or not t.is_alive():
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.02)
+    yield url_of(sock).rstrip("/")
+    srv.should_exit = True
+    t.join(timeout=5)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh page that fails the test on JavaScript errors and on any request off loopback
+    (the page must work offline)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
+    pg.set_default_timeout(15000)
+    yield pg
+    ctx.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    assert not outside, f"the page requested resources off the server: {outside}"
