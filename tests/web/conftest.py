@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -79,6 +80,8 @@ def server(tiny_run: Path, translator_run: Path, live_run: Path) -> Iterator[str
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):  # CI must run the browser tests: `make test` installs chromium
+            pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install -y chromium)")
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); browser tests need it")
     from playwright.sync_api import sync_playwright
 
