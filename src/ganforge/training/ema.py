@@ -9,8 +9,12 @@ from torch import nn
 
 
 class EMA:
-    """Keeps ``shadow = beta * shadow + (1 - beta) * net`` for parameters; buffers (e.g. batch-norm
-    statistics) are copied. Before ``start`` steps the shadow simply follows the net."""
+    """Keeps ``shadow = beta_t * shadow + (1 - beta_t) * net`` for parameters; buffers (e.g.
+    batch-norm statistics) are copied. Before ``start`` steps the shadow simply follows the net.
+
+    The decay warms up as ``beta_t = min(beta, (1 + k) / (10 + k))`` with k steps since
+    ``start``, so early, poor weights do not linger in short runs (the usual EMA warm-up, as in
+    TensorFlow's ExponentialMovingAverage with num_updates)."""
 
     def __init__(self, net: nn.Module, beta: float, start: int = 0) -> None:
         self.beta, self.start = beta, start
@@ -18,7 +22,8 @@ class EMA:
 
     @torch.no_grad()
     def update(self, net: nn.Module, step: int) -> None:
-        beta = self.beta if step >= self.start else 0.0
+        k = step - self.start
+        beta = min(self.beta, (1 + k) / (10 + k)) if k >= 0 else 0.0
         src = list(net.parameters())
         dst = list(self.shadow.parameters())
         torch._foreach_lerp_(dst, src, 1.0 - beta)
