@@ -64,6 +64,13 @@ class TrainConfig:
     tensorboard: bool = True
     progress: bool = True
     max_loss: float = 1e6               # |loss| above this stops the run as exploding
+    eval_every: int = 0                 # steps between evaluations during training (0: off)
+    eval_metrics: str = "fid"           # comma list: fid, kid, is, pr, dc (images); toy data: mode metrics
+    eval_extractor: str = "mnist"       # feature extractor(s) for image metrics: mnist, inception
+    eval_n: int = 2000                  # samples per evaluation
+    eval_reference: str | None = None   # reference data (default: the dataset's test split)
+    best_metric: str | None = None      # keep RUN/best/ and checkpoint-best.pt by this key (e.g. fid/mnist)
+    early_stop: int = 0                 # stop after this many evaluations without improvement (0: off)
     health: bool = True                 # watch for vanishing gradients, mode collapse, instability
     health_every: int = 0               # steps between diversity checks (0: 5 x log_every)
     out: str | None = None              # run folder (default runs/<family>)
@@ -72,7 +79,9 @@ class TrainConfig:
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 # Fields that may change when resuming a run; any other difference is an error.
 RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
-             "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every"}
+             "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every", "train.eval_every", "train.eval_metrics",
+             "train.eval_extractor", "train.eval_n", "train.eval_reference", "train.best_metric",
+             "train.early_stop"}
 CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16"),
            "data.split": ("train", "test", "all")}
 
@@ -258,7 +267,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key, v in positive.items():
         if v is not None and v <= 0:
             raise GanforgeError(f"{key} must be positive, got {v}")
-    for key in ("log_every", "sample_every", "ckpt_every", "ema_start", "health_every"):
+    for key in ("log_every", "sample_every", "ckpt_every", "ema_start", "health_every", "eval_every", "early_stop"):
         if getattr(cfg.train, key) < 0:
             raise GanforgeError(f"train.{key} must be >= 0, got {getattr(cfg.train, key)}")
     if cfg.train.ema is not None and not 0.0 < cfg.train.ema < 1.0:

@@ -45,6 +45,8 @@ class TrainContext:
     dist: DistContext
     ema: EMA | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    save_best: bool = False            # set by a hook: save RUN/best/ and checkpoint-best.pt now
+    stop_reason: str | None = None     # set by a hook: stop after this step (early stopping)
 
     def export_generator(self) -> torch.nn.Module:
         return self.ema.shadow if self.ema is not None else self.family.nets[self.family.generator_name]
@@ -185,7 +187,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
         torch.distributed.all_gather_object(objs, obj)
         return objs
 
-    def save_checkpoint(step: int) -> None:
+    def save_checkpoint(step: int, best: bool = False) -> None:
         samplers, rngs = gather(sampler.state_dict()), gather(rng_state())
         if not main:
             return
@@ -197,15 +199,15 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
             "scaler": family.scaler.state_dict() if family.scaler is not None else None,
             "family": family.extra_state(), "sampler": samplers, "rng": rngs,
         }
-        atomic_save(state, ckpt_path)
-        export(step)
+        atomic_save(state, out / "checkpoint-best.pt" if best else ckpt_path)
+        export(step, out / "best" if best else out)
 
-    def export(step: int) -> None:
+    def export(step: int, where: Path) -> None:
         meta = {**family.export_meta(), "step": step, "ema": ema is not None}
-        save_model(ctx.export_generator(), out / "generator", meta)
+        save_model(ctx.export_generator(), where / "generator", meta)
         for name, net in family.nets.items():
             if name != family.generator_name and hasattr(net, "net_name") and net.net_name:
-                save_model(net, out / ("discriminator" if name == "D" else name.lower()), {**meta, "role": name})
+                save_model(net, where / ("discriminator" if name == "D" else name.lower()), {**meta, "role": name})
 
     def sample_visual(step: int, path: Path) -> None:
         G = ctx.export_generator()
@@ -235,6 +237,10 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
 
         monitor = HealthMonitor(every=cfg.train.health_every, emit=emit)
         hooks.append(monitor)
+    if cfg.train.eval_every and main:
+        from .evaluation import EvalHook
+
+        hooks.append(EvalHook(cfg, dataset.info))
     stats = StatsAccumulator()
     record: dict[str, Any] = {}
     samples_per_iter = cfg.data.batch_size * dist.world_size * sum(p.repeat for p in phases if p.uses_data)
@@ -280,6 +286,13 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
                         for event in ctx.events:
                             logger.log(event)
                     ctx.events.clear()
+                if dist.world_size > 1 and (log_now or ckpt_now or done == total):  # hooks run on rank 0 only
+                    flags = [ctx.save_best, ctx.stop_reason]
+                    torch.distributed.broadcast_object_list(flags, src=0)
+                    ctx.save_best, ctx.stop_reason = flags
+                if ctx.save_best:
+                    ctx.save_best = False
+                    save_checkpoint(done, best=True)
                     if bar is not None:
                         bar.set_postfix({k: f"{record[k]:.3g}" for k in
                                          ("d_loss", "g_loss", "d_real", "d_fake", "samples_per_s") if k in record})
@@ -289,6 +302,9 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
                     save_checkpoint(done)
                 if intr.flag:
                     interrupted = True
+                    break
+                if ctx.stop_reason:
+                    print(ctx.stop_reason)
                     break
         finally:
             if bar is not None:

@@ -1,0 +1,80 @@
+"""Metrics during training: every ``train.eval_every`` steps evaluate the exported generator,
+log the results (metrics.jsonl and TensorBoard), keep the best checkpoint by
+``train.best_metric`` and optionally stop early after ``train.early_stop`` evaluations
+without improvement.
+
+Image data uses :func:`ganforge.metrics.evaluate` (reference: the dataset's test split unless
+``train.eval_reference`` names another); toy point data with known modes uses the
+mode-collapse protocol (:func:`ganforge.metrics.evaluate_toy`). Sampling for evaluation uses
+its own seeded generator in eval mode, so it never changes training.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..errors import GanforgeError
+
+# metrics where larger is better; every other key (fid, kid, reverse_kl) is minimised
+HIGHER_IS_BETTER = ("is_mean", "precision", "recall", "density", "coverage", "class_acc", "modes_captured",
+                    "high_quality")
+
+
+def higher_is_better(key: str) -> bool:
+    return key.split("/")[0] in HIGHER_IS_BETTER
+
+
+class EvalHook:
+    def __init__(self, cfg: Any, info: Any) -> None:
+        t = cfg.train
+        self.every, self.n, self.seed = t.eval_every, t.eval_n, t.seed
+        self.metrics = [m.strip() for m in t.eval_metrics.split(",") if m.strip()]
+        self.extractor = t.eval_extractor
+        self.toy = info.kind == "points" and info.name in ("ring8", "grid25")
+        if info.kind not in ("image", "points"):
+            raise GanforgeError(f"train.eval_every: in-training evaluation supports image and toy data, "
+                                f"not {info.kind!r}")
+        if info.kind == "points" and not self.toy:
+            raise GanforgeError("train.eval_every: toy metrics exist for ring8 and grid25 only")
+        base = info.name.split(":")[0] if not info.name.startswith("folder:") else info.name
+        self.reference = t.eval_reference or (f"{base}-test" if not base.startswith("folder:") else base)
+        self.best_key, self.patience = t.best_metric, t.early_stop
+        self.best: float | None = None
+        self.bad = 0
+
+    def on_log(self, ctx: Any, step: int, record: dict[str, Any]) -> dict[str, Any]:
+        if not self.every or (step % self.every and step != ctx.cfg.train.steps):
+            return {}
+        G = ctx.export_generator()
+        was = G.training
+        G.eval()
+        try:
+            if self.toy:
+                from ..metrics import evaluate_toy
+
+                res = evaluate_toy(G, ctx.dataset.info.name, seed=self.seed)
+            else:
+                from ..metrics import evaluate
+
+                res = evaluate(G, reference=self.reference, metrics=self.metrics, n=self.n,
+                               extractor=self.extractor, seed=self.seed, device=ctx.family.device,
+                               kid_subset_size=min(1000, self.n))
+        finally:
+            G.train(was)
+        out = {f"eval/{k}": float(v) for k, v in res.items() if isinstance(v, (int, float)) and k != "n"}
+        if self.best_key:
+            key = self.best_key if self.best_key in res else None
+            if key is None:
+                raise GanforgeError(f"train.best_metric {self.best_key!r} is not among the evaluated keys: "
+                                    f"{', '.join(k for k in res if k not in ('n', 'n_reference', 'reference'))}")
+            value = float(res[key])
+            better = self.best is None or (value > self.best if higher_is_better(key) else value < self.best)
+            if better and math.isfinite(value):
+                self.best, self.bad = value, 0
+                ctx.save_best = True
+            else:
+                self.bad += 1
+                if self.patience and self.bad >= self.patience:
+                    ctx.stop_reason = (f"early stop: {key} did not improve for {self.bad} evaluations "
+                                       f"(best {self.best:.4g})")
+        return out
