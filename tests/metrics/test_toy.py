@@ -59,3 +59,18 @@ def test_errors():
         toy_metrics(np.zeros((3, 2)), "ring9")
     with pytest.raises(GanforgeError, match="samples"):
         mode_metrics(np.zeros((3, 3)), np.zeros((2, 2)), 0.1)
+
+
+def test_evaluate_toy_samples_a_generator():
+    from ganforge.metrics.toy import evaluate_toy
+    from ganforge.nets import build_net
+
+    G = build_net("mlp_g", z_dim=2, out_shape=(2,), hidden=(8,))
+    torch.nn.init.zeros_(G.net[-1].weight)
+    torch.nn.init.zeros_(G.net[-1].bias)
+    with torch.no_grad():
+        G.net[-1].bias.copy_(TOY_MODES["grid25"][0][7].float())  # every sample exactly on mode 7
+    m = evaluate_toy(G, "grid25", n=300)
+    assert m == {"modes_captured": 1.0, "high_quality": 1.0, "reverse_kl": pytest.approx(math.log(25)),
+                 "num_modes": 25.0}
+    assert G.training

@@ -79,3 +79,21 @@ def toy_metrics(samples: Any, name: str) -> dict[str, float]:
         raise GanforgeError(f"toy mixture {name!r}: accepted names are {', '.join(TOY_MODES)}")
     centres, std = TOY_MODES[name]
     return mode_metrics(samples, centres, std)
+
+
+def evaluate_toy(G: torch.nn.Module, name: str, n: int = TOY_NUM_SAMPLES, seed: int = 0) -> dict[str, float]:
+    """:func:`toy_metrics` of ``n`` samples of a 2-D generator (``G(z)`` with ``sample_latent``),
+    drawn in eval mode from ``torch.Generator().manual_seed(seed)``; the training mode is restored."""
+    if not hasattr(G, "sample_latent"):
+        raise GanforgeError(f"evaluate_toy: {type(G).__name__} has no sample_latent (not a ganforge generator)")
+    param = next(iter(G.parameters()), None)
+    device = param.device if param is not None else torch.device("cpu")
+    was_training = G.training
+    G.eval()
+    try:
+        with torch.no_grad():
+            z = G.sample_latent(n, generator=torch.Generator().manual_seed(seed)).to(device)
+            x = G(z).reshape(n, -1)
+    finally:
+        G.train(was_training)
+    return toy_metrics(x.cpu(), name)
