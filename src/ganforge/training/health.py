@@ -223,7 +223,7 @@ class HealthMonitor:
             return None
         if self._classifier is None:
             try:
-                from ..metrics.classifier import load_mnist_classifier  # type: ignore[import-not-found]
+                from ..nets.classifier import load_mnist_classifier
 
                 self._classifier = load_mnist_classifier()
             except Exception:  # classifier weights not installed: diversity alone decides
