@@ -65,7 +65,7 @@ def test_evaluate_toy_samples_a_generator():
     from ganforge.metrics.toy import evaluate_toy
     from ganforge.nets import build_net
 
-    G = build_net("mlp_g", z_dim=2, out_shape=(2,), hidden=(8,))
+    G = build_net("mlp_g", z_dim=2, out_shape=(2,), width=8, depth=1)
     torch.nn.init.zeros_(G.net[-1].weight)
     torch.nn.init.zeros_(G.net[-1].bias)
     with torch.no_grad():

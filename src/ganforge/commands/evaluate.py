@@ -17,6 +17,8 @@ def add_arguments(p: Any) -> None:
                                                     "mnist-train, fashion-mnist-test, folder:PATH, a .npy file")
     p.add_argument("--extractor", default="inception,mnist", help="inception, mnist, or both (default)")
     p.add_argument("--n-reference", type=int, default=None)
+    p.add_argument("--kid-subset-size", type=int, default=1000, help="samples per KID subset (default 1000)")
+    p.add_argument("--kid-subsets", type=int, default=100)
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -63,7 +65,8 @@ def run(args: Any) -> int:
 
         res = evaluate(source, reference=reference, metrics=args.metrics, n=args.n, extractor=args.extractor,
                        batch_size=args.batch_size, seed=args.seed, device=args.device,
-                       n_reference=args.n_reference, progress=True)
+                       n_reference=args.n_reference, kid_subset_size=args.kid_subset_size,
+                       kid_subsets=args.kid_subsets, progress=True)
     width = max(len(k) for k in res)
     for k, v in res.items():
         print(f"  {k.ljust(width)}  {v:.6g}" if isinstance(v, float) else f"  {k.ljust(width)}  {v}")
