@@ -38,3 +38,28 @@ def pack_samples(x: torch.Tensor, pack: int) -> torch.Tensor:
     if n % pack:
         raise ValueError(f"batch of {n} samples cannot be packed by {pack}: use a batch size divisible by pack")
     return x.reshape(n // pack, pack * x.shape[1], *x.shape[2:])
+
+
+class FeatureHeadDiscriminator:
+    """Shared ``forward`` for discriminators built as ``features -> linear head`` plus an
+    optional projection term: ``D(x, c) = head(h) + <embed(c), h>`` with ``h = features(x, c)``.
+
+    Subclasses define ``features(x, c) -> (N, F)``, ``head`` (F -> 1), ``proj`` (a
+    :class:`ProjectionHead` or None) and ``num_classes``.
+    """
+
+    num_classes: int
+    head: nn.Module
+    proj: "ProjectionHead | None"
+
+    def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if self.num_classes and c is None:
+            raise ValueError("conditional discriminator needs class labels c")
+        h = self.features(x, c)
+        out = self.head(h).squeeze(1)
+        if self.proj is not None:
+            out = out + self.proj(h, c)
+        return out

@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..layers import ProjectionHead, conv_norm, label_maps, pack_samples
+from ..layers import FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, pack_samples
 from .base import Net, register_net
 from .mlp import GeneratorMixin
 
@@ -76,7 +76,7 @@ class DCGANGenerator(GeneratorMixin, Net):
 
 
 @register_net("dcgan_d", help="DCGAN discriminator (raw logits; batch/layer/spectral/no norm; PacGAN packing)")
-class DCGANDiscriminator(Net):
+class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
     """``D(x, c) -> logits`` of shape (N / pack,).
 
     ``norm``: ``batch`` (DCGAN), ``layer`` (WGAN-GP critics must not use batch norm),
@@ -118,12 +118,3 @@ class DCGANDiscriminator(Net):
         if self.num_classes and self.cond == "concat":
             x = torch.cat([x, label_maps(c, self.num_classes, x)], dim=1)
         return self.body(pack_samples(x, self.pack)).flatten(1)
-
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes and c is None:
-            raise ValueError("conditional discriminator needs class labels c")
-        h = self.features(x, c)
-        out = self.head(h).squeeze(1)
-        if self.proj is not None:
-            out = out + self.proj(h, c)
-        return out

@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..layers import ProjectionHead, pack_samples
+from ..layers import FeatureHeadDiscriminator, ProjectionHead, pack_samples
 from .base import Net, register_net
 
 
@@ -58,7 +58,7 @@ class MLPGenerator(GeneratorMixin, Net):
 
 
 @register_net("mlp_d", help="MLP discriminator: sample -> hidden layers -> logit (projection or concat labels)")
-class MLPDiscriminator(Net):
+class MLPDiscriminator(FeatureHeadDiscriminator, Net):
     """MLP discriminator returning raw logits (N / pack,). ``pack`` > 1 is PacGAN packing."""
 
     def __init__(self, in_shape: Sequence[int] = (2,), width: int = 128, depth: int = 3,
@@ -86,12 +86,3 @@ class MLPDiscriminator(Net):
         if self.num_classes and self.cond == "concat":
             h = torch.cat([h, nn.functional.one_hot(c.long(), self.num_classes).to(h.dtype)], dim=1)
         return self.body(pack_samples(h, self.pack))
-
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes and c is None:
-            raise ValueError("conditional discriminator needs class labels c")
-        h = self.features(x, c)
-        out = self.head(h).squeeze(1)
-        if self.proj is not None:
-            out = out + self.proj(h, c)
-        return out
