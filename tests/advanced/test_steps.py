@@ -162,3 +162,24 @@ def test_progan_steps_follow_the_schedule() -> None:
         assert (stats["level"], stats["alpha"]) == seen[-1]
     assert seen == [(0, 1.0), (0, 1.0), (1, 0.0), (1, 0.5), (1, 1.0), (1, 1.0)]
     assert G.stage == D.stage == (1, 1.0)
+
+
+class _LinearCritic(torch.nn.Module):
+    """D(x) = <a, x> per sample: its input gradient is a everywhere."""
+
+    num_classes = 0
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.full(shape, 0.5))
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        return (x * self.a).flatten(1).sum(1)
+
+
+def test_lazy_r1_is_scaled_by_gamma_over_two_and_the_interval() -> None:
+    D = _LinearCritic((1, 4, 4))
+    batch = {"x": torch.randn(3, 1, 4, 4)}
+    loss, stats = S.stylegan_r1_loss(D, batch, S.StyleGANOptions(r1_gamma=10.0, r1_interval=16))
+    assert stats["r1"].item() == pytest.approx(16 * 0.25)  # ||a||^2 = 16 entries of 0.5^2
+    assert loss.item() == pytest.approx(4.0 * 10.0 / 2 * 16)
