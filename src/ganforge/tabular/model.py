@@ -118,6 +118,8 @@ class TabularGAN:
         table, mixed value types, a non-numeric continuous column, NaN (unless ``nan="drop"``).
         """
         self._check_params()
+        if isinstance(discrete_columns, str):
+            raise GanforgeError(f"discrete_columns must be a list of column names, not the string {discrete_columns!r}")
         discrete_columns = list(discrete_columns)
         check_columns(df, discrete_columns)
         df, self.n_dropped_ = handle_nan(df, self.nan)
@@ -150,7 +152,7 @@ class TabularGAN:
 
     def _train(self, data: np.ndarray, sampler: CondSampler, rng: np.random.Generator,
                tgen: torch.Generator) -> list[dict[str, float]]:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         opt_g, opt_d = self._optimizers()
         real_all = torch.from_numpy(data).to(self._torch_device())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -82,6 +83,7 @@ class DataTransformer:
         return self
 
     def _fit_continuous(self, i: int, x: np.ndarray) -> dict[str, Any]:
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.mixture import BayesianGaussianMixture
 
         n_comp = int(min(self.max_modes, len(np.unique(x))))
@@ -89,7 +91,11 @@ class DataTransformer:
         # (the paper's "variational Gaussian mixture"); they are then dropped by the threshold.
         bgm = BayesianGaussianMixture(n_components=n_comp, weight_concentration_prior_type="dirichlet_process",
                                       weight_concentration_prior=0.001, n_init=1, random_state=self.seed)
-        bgm.fit(x.reshape(-1, 1))
+        with warnings.catch_warnings():
+            # Non-convergence within max_iter is routine here and harmless for the encoding;
+            # it is recorded in the column's state instead of printed once per column.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            bgm.fit(x.reshape(-1, 1))
         keep = bgm.weights_ > self.weight_threshold
         if not keep.any():
             keep = bgm.weights_ == bgm.weights_.max()
@@ -97,7 +103,8 @@ class DataTransformer:
         self.arrays_[f"{i}.weights"] = weights / weights.sum()
         self.arrays_[f"{i}.means"] = bgm.means_.reshape(-1)[keep].astype(np.float64)
         self.arrays_[f"{i}.stds"] = np.sqrt(bgm.covariances_.reshape(-1)[keep]).astype(np.float64)
-        return {"kind": "continuous", "n_modes": int(keep.sum()), "min": float(x.min()), "max": float(x.max())}
+        return {"kind": "continuous", "n_modes": int(keep.sum()), "min": float(x.min()), "max": float(x.max()),
+                "converged": bool(bgm.converged_)}
 
     def _build_spans(self) -> None:
         spans: list[Span] = []
