@@ -58,7 +58,7 @@ class RecurrentGenerator(Net):
 
     def __init__(self, z_dim: int = 8, seq_len: int = 64, features: int = 1, hidden: int = 64,
                  num_layers: int = 2, cell: str = "lstm", num_classes: int = 0, context_len: int = 0,
-                 code_dim: int = 16, out_activation: str = "none") -> None:
+                 code_dim: int = 16, out_activation: str = "none", noise_skip: bool = True) -> None:
         super().__init__()
         if out_activation not in ("none", "tanh"):
             raise ValueError(f"out_activation {out_activation!r}: accepted 'none', 'tanh'")
@@ -67,7 +67,12 @@ class RecurrentGenerator(Net):
         self.out_shape = (seq_len, features)
         self.cond = _Conditioner(num_classes, context_len, features, code_dim)
         self.rnn = _rnn(cell, z_dim + self.cond.code_dim, hidden, num_layers)
-        self.out = nn.Linear(hidden, features)
+        # noise_skip: the output head also sees this step's noise z_t, so the state h_t can shape
+        # (scale, skew) fresh per-step noise. Without it an RNN's output is a smooth function of
+        # its state and tends to give strongly autocorrelated "returns".
+        self.noise_skip = noise_skip
+        head_in = hidden + (z_dim if noise_skip else 0)
+        self.out = nn.Sequential(nn.Linear(head_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, features))
         self.out_activation = out_activation
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
@@ -80,7 +85,7 @@ class RecurrentGenerator(Net):
         if code is not None:
             z = torch.cat([z, code[:, None, :].expand(-1, z.shape[1], -1)], dim=2)
         h, _ = self.rnn(z)
-        x = self.out(h)
+        x = self.out(torch.cat([h, z[:, :, : self.z_dim]], dim=2) if self.noise_skip else h)
         return torch.tanh(x) if self.out_activation == "tanh" else x
 
 
