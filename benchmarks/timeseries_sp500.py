@@ -1,7 +1,7 @@
 """Recurrent GAN on S&P 500 daily log returns (arch's sp500, 1999-2018), trained with the pure
 step functions of ganforge.families._timeseries_steps for a fixed wall-clock budget.
 
-    nice python benchmarks/timeseries_sp500.py --minutes 8 --out docs/results/timeseries_sp500.json
+    OMP_NUM_THREADS=1 nice python benchmarks/timeseries_sp500.py --max-steps 3000 --minutes 12 --out docs/results/timeseries_sp500.json
 
 Writes the JSON result (stylized facts real vs synthetic, discriminative and predictive scores,
 loss trace) and three figures in --img-dir: real vs synthetic price paths, the return
@@ -109,7 +109,7 @@ def main() -> None:
     ap.add_argument("--d-hidden", type=int, default=0, help="critic width (0: same as --hidden)")
     ap.add_argument("--lr-d", type=float, default=0.0, help="discriminator learning rate (0: same as --lr)")
     ap.add_argument("--z-dim", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--log-every", type=int, default=50)
