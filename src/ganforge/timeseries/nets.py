@@ -1,0 +1,116 @@
+"""Recurrent generator and discriminator for multivariate windows x of shape (N, T, F).
+
+In the manner of RCGAN (Esteban et al. 2017): the generator reads one noise vector per time
+step (so it can produce windows of any length) and emits one observation per step; the
+discriminator reads the whole window and returns one raw logit per window.
+
+Optional conditioning, for both nets (the same ``c`` goes to G and D):
+
+- ``num_classes > 0``: ``c`` are integer labels (N,); a learned embedding joins every step's input;
+- ``context_len > 0``: ``c`` is the window's past (N, context_len, F). The generator encodes it
+  with a GRU and feeds the code to every step; the discriminator reads past and window as one
+  sequence, so it judges whether the continuation fits the past.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..nets.base import Net, register_net
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _rnn(cell: str, d_in: int, hidden: int, layers: int) -> nn.Module:
+    if cell not in CELLS:
+        raise ValueError(f"cell {cell!r}: accepted {', '.join(CELLS)}")
+    return CELLS[cell](d_in, hidden, num_layers=layers, batch_first=True)
+
+
+class _Conditioner(nn.Module):
+    """c -> a per-window code (N, code_dim) from a label embedding or a GRU over the past."""
+
+    def __init__(self, num_classes: int, context_len: int, features: int, code_dim: int) -> None:
+        super().__init__()
+        if num_classes and context_len:
+            raise ValueError("condition on classes or on the past (context_len), not both")
+        self.num_classes, self.context_len = num_classes, context_len
+        self.embed = nn.Embedding(num_classes, code_dim) if num_classes else None
+        self.encoder = nn.GRU(features, code_dim, batch_first=True) if context_len else None
+        self.code_dim = code_dim if (num_classes or context_len) else 0
+
+    def forward(self, c: torch.Tensor | None, n: int) -> torch.Tensor | None:
+        if not self.code_dim:
+            return None
+        if c is None:
+            what = "class labels (N,)" if self.num_classes else f"the past (N, {self.context_len}, F)"
+            raise ValueError(f"this conditional net needs c = {what}")
+        if self.embed is not None:
+            return self.embed(c.long())
+        return self.encoder(c)[1][-1]
+
+
+@register_net("rnn_g", help="recurrent generator: per-step noise (N, T, z_dim) -> window (N, T, F)")
+class RecurrentGenerator(Net):
+    """LSTM/GRU generator. ``forward(z (N, T, z_dim), c=None) -> (N, T, features)``, unbounded
+    (data are standardised) unless ``out_activation='tanh'``. ``out_shape = (seq_len, features)``;
+    a longer or shorter z gives a longer or shorter window."""
+
+    def __init__(self, z_dim: int = 8, seq_len: int = 64, features: int = 1, hidden: int = 64,
+                 num_layers: int = 2, cell: str = "lstm", num_classes: int = 0, context_len: int = 0,
+                 code_dim: int = 16, out_activation: str = "none", noise_skip: bool = True) -> None:
+        super().__init__()
+        if out_activation not in ("none", "tanh"):
+            raise ValueError(f"out_activation {out_activation!r}: accepted 'none', 'tanh'")
+        self.z_dim, self.seq_len, self.features = z_dim, seq_len, features
+        self.num_classes, self.context_len = num_classes, context_len
+        self.out_shape = (seq_len, features)
+        self.cond = _Conditioner(num_classes, context_len, features, code_dim)
+        self.rnn = _rnn(cell, z_dim + self.cond.code_dim, hidden, num_layers)
+        # noise_skip: the output head also sees this step's noise z_t, so the state h_t can shape
+        # (scale, skew) fresh per-step noise. Without it an RNN's output is a smooth function of
+        # its state and tends to give strongly autocorrelated "returns".
+        self.noise_skip = noise_skip
+        head_in = hidden + (z_dim if noise_skip else 0)
+        self.out = nn.Sequential(nn.Linear(head_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, features))
+        self.out_activation = out_activation
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str | None = None, seq_len: int | None = None) -> torch.Tensor:
+        """Per-step noise N(0, I): (n, seq_len, z_dim)."""
+        return torch.randn(n, seq_len or self.seq_len, self.z_dim, generator=generator).to(device or "cpu")
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        code = self.cond(c, z.shape[0])
+        if code is not None:
+            z = torch.cat([z, code[:, None, :].expand(-1, z.shape[1], -1)], dim=2)
+        h, _ = self.rnn(z)
+        x = self.out(torch.cat([h, z[:, :, : self.z_dim]], dim=2) if self.noise_skip else h)
+        return torch.tanh(x) if self.out_activation == "tanh" else x
+
+
+@register_net("rnn_d", help="recurrent discriminator: window (N, T, F) -> logit (N,)")
+class RecurrentDiscriminator(Net):
+    """LSTM/GRU critic over a window. Reads ``x`` (N, T, F) (after the past when ``context_len``
+    > 0; with a label embedding per step when ``num_classes`` > 0) and returns raw logits (N,)
+    from the last hidden state and the time-average of the hidden states."""
+
+    def __init__(self, features: int = 1, seq_len: int = 64, hidden: int = 64, num_layers: int = 1,
+                 cell: str = "lstm", num_classes: int = 0, context_len: int = 0, code_dim: int = 16) -> None:
+        super().__init__()
+        self.features, self.seq_len, self.num_classes, self.context_len = features, seq_len, num_classes, context_len
+        self.in_shape = (seq_len, features)
+        self.embed = nn.Embedding(num_classes, code_dim) if num_classes else None
+        d_in = features + (code_dim if num_classes else 0)
+        self.rnn = _rnn(cell, d_in, hidden, num_layers)
+        self.head = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if (self.num_classes or self.context_len) and c is None:
+            raise ValueError("this conditional discriminator needs c (labels or the past)")
+        if self.context_len:
+            x = torch.cat([c.to(x.dtype), x], dim=1)
+        if self.embed is not None:
+            x = torch.cat([x, self.embed(c.long())[:, None, :].expand(-1, x.shape[1], -1)], dim=2)
+        h, _ = self.rnn(x)
+        return self.head(torch.cat([h[:, -1], h.mean(dim=1)], dim=1)).squeeze(1)

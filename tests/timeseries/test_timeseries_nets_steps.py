@@ -1,0 +1,95 @@
+import pytest
+import torch
+
+from ganforge.families._timeseries_steps import d_step, g_step
+from ganforge.nets import build_net, load_model, save_model
+import ganforge.timeseries  # noqa: F401  (registers rnn_g / rnn_d)
+
+torch.set_num_threads(1)
+
+CASES = [
+    ({}, None),
+    ({"num_classes": 3}, "y"),
+    ({"context_len": 5}, "context"),
+]
+
+
+def _batch(kind, n=8, t=12, f=2):
+    gen = torch.Generator().manual_seed(0)
+    b = {"x": torch.randn(n, t, f, generator=gen)}
+    if kind == "y":
+        b["y"] = torch.randint(0, 3, (n,), generator=gen)
+    if kind == "context":
+        b["context"] = torch.randn(n, 5, f, generator=gen)
+    return b
+
+
+def _nets(extra, cell="lstm"):
+    G = build_net("rnn_g", z_dim=4, seq_len=12, features=2, hidden=16, num_layers=1, cell=cell, **extra)
+    D = build_net("rnn_d", features=2, seq_len=12, hidden=16, cell=cell, **extra)
+    return G, D
+
+
+@pytest.mark.parametrize("extra, kind", CASES)
+def test_shapes_and_save_load(extra, kind, tmp_path):
+    torch.manual_seed(0)
+    G, D = _nets(extra, cell="gru" if kind == "y" else "lstm")
+    b = _batch(kind)
+    c = b.get(kind) if kind else None
+    z = G.sample_latent(8, generator=torch.Generator().manual_seed(1))
+    assert z.shape == (8, 12, 4) and G.out_shape == (12, 2)
+    x = G(z, c)
+    assert x.shape == (8, 12, 2) and torch.isfinite(x).all()
+    assert G(G.sample_latent(8, seq_len=30), c).shape == (8, 30, 2)  # any length
+    logits = D(x, c)
+    assert logits.shape == (8,)
+    save_model(G, tmp_path / "g")
+    save_model(D, tmp_path / "d")
+    G2, D2 = load_model(tmp_path / "g"), load_model(tmp_path / "d")
+    G.eval()
+    D.eval()
+    torch.testing.assert_close(G2(z, c), G(z, c))
+    torch.testing.assert_close(D2(x, c), D(x, c))
+
+
+def test_conditional_nets_need_c():
+    G, D = _nets({"num_classes": 3})
+    with pytest.raises(ValueError, match="class labels"):
+        G(G.sample_latent(2))
+    with pytest.raises(ValueError, match="needs c"):
+        D(torch.zeros(2, 12, 2))
+    with pytest.raises(ValueError, match="not both"):
+        build_net("rnn_g", num_classes=2, context_len=3)
+
+
+@pytest.mark.parametrize("extra, kind", CASES)
+def test_steps_are_finite_and_change_weights(extra, kind):
+    torch.manual_seed(0)
+    G, D = _nets(extra)
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-3)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-3)
+    g0 = [p.detach().clone() for p in G.parameters()]
+    d0 = [p.detach().clone() for p in D.parameters()]
+    b = _batch(kind)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        out_d = d_step(G, D, opt_d, b, gen)
+        out_g = g_step(G, D, opt_g, b, gen)
+        assert set(out_d) == {"loss_d", "d_real", "d_fake", "acc"} and set(out_g) == {"loss_g"}
+        assert all(torch.isfinite(torch.tensor(v)) for v in [*out_d.values(), *out_g.values()])
+        assert 0.0 <= out_d["d_real"] <= 1.0 and 0.0 <= out_d["acc"] <= 1.0
+    assert any(not torch.equal(a, p) for a, p in zip(g0, G.parameters()))
+    assert any(not torch.equal(a, p) for a, p in zip(d0, D.parameters()))
+
+
+def test_d_step_leaves_generator_and_g_step_leaves_discriminator():
+    G, D = _nets({})
+    opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+    b = _batch(None)
+    g0 = [p.detach().clone() for p in G.parameters()]
+    d_step(G, D, opt_d, b)
+    assert all(torch.equal(a, p) for a, p in zip(g0, G.parameters()))
+    d1 = [p.detach().clone() for p in D.parameters()]
+    g_step(G, D, opt_g, b)
+    assert all(torch.equal(a, p) for a, p in zip(d1, D.parameters()))
