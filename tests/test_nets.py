@@ -14,6 +14,7 @@ TINY: dict[str, dict] = {
     "mlp_d": {"in_shape": [2], "width": 16, "depth": 2},
     "dcgan_g": {"z_dim": 8, "out_shape": [1, 28, 28], "width": 8},
     "dcgan_d": {"in_shape": [1, 28, 28], "width": 8},
+    "tabular_d": {"data_dim": 6, "hidden": [16], "pac": 2},  # 4 test rows pack into 2
 }
 
 
