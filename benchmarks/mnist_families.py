@@ -44,6 +44,27 @@ class WallClockBudget:
         return {"wall_s": elapsed}
 
 
+def report(path: Path) -> str:
+    """The markdown table of a results JSON written by this script."""
+    res = json.loads(path.read_text())
+    lines = ["| family | steps in budget | load (before → after) | FID mnist | KID mnist | precision mnist | recall mnist "
+             "| FID inception | KID inception (×1e3) | precision inception | recall inception | sample grid |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for fam, r in res["runs"].items():
+        m = r.get("metrics", {})
+
+        def f(key: str, fmt: str = ".3g", scale: float = 1.0) -> str:
+            return format(scale * m[key], fmt) if key in m else "–"
+
+        kid_m = f"{f('kid_mean/mnist')} ± {f('kid_std/mnist', '.2g')}"
+        kid_i = f"{f('kid_mean/inception', '.3g', 1e3)} ± {f('kid_std/inception', '.2g', 1e3)}"
+        lines.append(f"| {fam} | {r.get('steps', '?')} | {r.get('loadavg_1min_before', '?')} → {r.get('loadavg_1min_after', '?')} | "
+                     f"{f('fid/mnist')} | {kid_m} | {f('precision/mnist', '.3f')} | {f('recall/mnist', '.3f')} | "
+                     f"{f('fid/inception')} | {kid_i} | {f('precision/inception', '.3f')} | {f('recall/inception', '.3f')} | "
+                     f"![{fam}](img/mnist_{fam}.png) |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--families", default="dcgan,cgan,wgan-gp")
@@ -56,7 +77,11 @@ def main() -> int:
     p.add_argument("--img-dir", type=Path, default=Path("docs/img"))
     p.add_argument("--skip-train", action="store_true", help="evaluate the runs already in --work (merges into --json)")
     p.add_argument("--extractors", default="mnist,inception", help="which evaluations to run (comma list)")
+    p.add_argument("--report", type=Path, default=None, help="print the markdown table of this JSON and exit")
     args = p.parse_args()
+    if args.report:
+        print(report(args.report))
+        return 0
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     import torch

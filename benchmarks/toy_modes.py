@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> None:
     done = {(r["dataset"], r["row"], r["seed"]) for r in results}
     for dataset in args.datasets.split(","):
         settings = {**SETTINGS[dataset], **({"steps": args.steps} if args.steps else {})}
-        for seed in range(args.seeds):
-            for row in ROWS:
+        for seed in range(args.first_seed, args.seeds):
+            for row in args.rows.split(","):
                 if (dataset, row, seed) in done:
                     continue
                 load = os.getloadavg()[0]
@@ -117,7 +117,7 @@ def plot(samples_path: str, dataset: str, title: str, png: Path) -> None:
 
 def report(paths: list[Path], img_dir: Path) -> str:
     """Markdown table (mean ± std over seeds) and a scatter plot of the best seed per row."""
-    runs = [r for p in paths for r in json.loads(p.read_text())]
+    runs = [r for p in paths if p.is_file() for r in json.loads(p.read_text())]
     lines = ["| dataset | family | seeds | modes captured | high quality % | reverse KL | steps | s / run | settings |",
              "|---|---|---|---|---|---|---|---|---|"]
     images = []
@@ -149,6 +149,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", default="ring8,grid25")
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0, help="start at this seed (split seeds across processes)")
+    p.add_argument("--rows", default=",".join(ROWS), help=f"comma list of rows to train, from: {', '.join(ROWS)}")
     p.add_argument("--steps", type=int, default=0, help="override the per-dataset steps (0: SETTINGS)")
     p.add_argument("--json", type=Path, default=Path("benchmarks/results/toy_modes.json"))
     p.add_argument("--work", type=Path, default=Path("runs/toy_modes"), help="run folders")
