@@ -44,6 +44,23 @@ class WallClockBudget:
         return {"wall_s": elapsed}
 
 
+def floor(n: int, n_reference: int, extractor: str) -> dict:
+    """The same metrics for the first ``n`` MNIST *training* images vs ``n_reference`` test images:
+    what a perfect generator would score at this n (FID is biased upwards at small n)."""
+    from ganforge.metrics import build_extractor, reference_features
+    from ganforge.metrics.frechet import feature_stats, frechet_distance
+    from ganforge.metrics.kid import kid
+    from ganforge.metrics.prdc import precision_recall
+
+    ext = build_extractor(extractor)
+    test = reference_features("mnist-test", ext, n=n_reference)
+    f = reference_features("mnist-train", ext, n=n)["features"]
+    km, ks = kid(f, test["features"], num_subsets=100, subset_size=min(1000, n))
+    p, r = precision_recall(test["features"], f, k=3)
+    return {"n": n, "n_reference": n_reference, f"fid/{extractor}": frechet_distance(*feature_stats(f), test["mu"], test["sigma"]),
+            f"kid_mean/{extractor}": km, f"kid_std/{extractor}": ks, f"precision/{extractor}": p, f"recall/{extractor}": r}
+
+
 def report(path: Path) -> str:
     """The markdown table of a results JSON written by this script."""
     res = json.loads(path.read_text())
@@ -77,10 +94,18 @@ def main() -> int:
     p.add_argument("--img-dir", type=Path, default=Path("docs/img"))
     p.add_argument("--skip-train", action="store_true", help="evaluate the runs already in --work (merges into --json)")
     p.add_argument("--extractors", default="mnist,inception", help="which evaluations to run (comma list)")
+    p.add_argument("--floor", action="store_true", help="print the metrics of MNIST training images at the same n")
     p.add_argument("--report", type=Path, default=None, help="print the markdown table of this JSON and exit")
     args = p.parse_args()
     if args.report:
         print(report(args.report))
+        return 0
+    if args.floor:
+        import torch
+
+        torch.set_num_threads(1)
+        print(json.dumps({"mnist": floor(args.n, args.n, "mnist"),
+                          "inception": floor(args.n_inception, args.n_reference_inception, "inception")}))
         return 0
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
