@@ -6,7 +6,7 @@ machine slows the wall clock but not what each family gets. Training stops at th
 step past the budget. Each family uses its registered defaults (losses, D steps, learning
 rates, EMA) with nets narrowed for a CPU (``SIZES`` below, stated in docs/advanced-families.md).
 
-    PYTHONPATH=src nice python benchmarks/advanced_families_table.py --data mnist --budget 180 \
+    PYTHONPATH=src nice python benchmarks/advanced_families_table.py --data mnist --budget 60 \
         --out benchmarks/results/advanced_mnist.jsonl --img docs/img
 """
 from __future__ import annotations
