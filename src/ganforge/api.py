@@ -117,7 +117,8 @@ def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
 
 @torch.no_grad()
 def generate(G: nn.Module, z: Tensor, labels: Tensor | None = None, batch_size: int = 256, **kw: Any) -> Tensor:
-    """G(z, labels) in batches, on G's device, in eval mode; returns a CPU tensor."""
+    """G(z, labels) in batches, on G's device, in eval mode; returns a CPU tensor (images
+    clamped to [-1, 1])."""
     was = G.training
     G.eval()
     outs = []
@@ -127,7 +128,13 @@ def generate(G: nn.Module, z: Tensor, labels: Tensor | None = None, batch_size: 
             outs.append(G(z[i:i + batch_size], c, **kw).float().cpu())
     finally:
         G.train(was)
-    return torch.cat(outs)
+    x = torch.cat(outs)
+    # linear-output nets (ProGAN, StyleGAN) can overshoot [-1, 1]; images are promised in range
+    return x.clamp(-1.0, 1.0) if _is_image(G) else x
+
+
+def _is_image(G: nn.Module) -> bool:
+    return len(getattr(G, "out_shape", ()) or ()) == 3
 
 
 def sample(G: nn.Module, n: int, seed: int | None = None, labels: int | Sequence[int] | Tensor | None = None,
@@ -180,6 +187,90 @@ def traverse(G: nn.Module, dim: int, value_range: tuple[float, float] = (-3.0, 3
     z = base.repeat_interleave(steps, dim=0)
     z[:, dim] = vals.repeat(n)
     return generate(G, z, _labels(G, n * steps, label, base.device))
+
+
+def parse_layers(spec: str | Sequence[int], num_ws: int) -> list[int]:
+    """Style layers from ``"0-3"``, ``"4-"``, ``"0,2,5"`` or a list; checked against 0..num_ws-1."""
+    if not isinstance(spec, str):
+        idx = [int(i) for i in spec]
+    else:
+        idx = []
+        for part in (p.strip() for p in spec.split(",") if p.strip()):
+            lo, dash, hi = part.partition("-")
+            try:
+                a = int(lo) if lo else 0
+                b = (int(hi) if hi else num_ws - 1) if dash else a
+            except ValueError:
+                raise GanforgeError(f"--layers {spec!r}: expected ranges like 0-3, 4- or lists like 0,2,5") from None
+            idx.extend(range(a, b + 1))
+    bad = [i for i in idx if not 0 <= i < num_ws]
+    if not idx or bad:
+        raise GanforgeError(f"--layers {spec!r}: this generator has style layers 0..{num_ws - 1} "
+                            f"(0 = coarsest, 4x4)")
+    return sorted(set(idx))
+
+
+@torch.no_grad()
+def style_mix(G: nn.Module, row_seeds: Sequence[int], col_seeds: Sequence[int], layers: str | Sequence[int] = "0-3",
+              truncation: float = 1.0, label: int | None = None) -> Tensor:
+    """A style-mixing grid ((R + 1) * (C + 1), C, H, W), row-major with C + 1 columns.
+
+    Top-left is black; the top row shows the images of ``col_seeds``, the left column those
+    of ``row_seeds``; cell (i, j) is row image i with the styles of ``layers`` taken from
+    column image j (low layers: coarse shape; high: fine detail). Needs a generator with
+    ``mapping``, ``synthesis`` and ``mix`` (StyleGAN-like); deterministic in eval mode.
+    """
+    if not all(callable(getattr(G, a, None)) for a in ("mapping", "synthesis", "mix")):
+        raise GanforgeError("style mixing needs a StyleGAN-like generator (mapping, synthesis and mix); "
+                            f"this one is {type(G).__name__}")
+    if not row_seeds or not col_seeds:
+        raise GanforgeError("style mixing needs at least one row seed and one column seed")
+    idx = parse_layers(layers, int(G.num_ws))
+    dev = _device(G)
+    was = G.training
+    G.eval()
+    try:
+        def ws_of(seeds: Sequence[int]) -> Tensor:
+            z = torch.cat([latents(G, 1, s) for s in seeds])
+            return G.mapping(z, _labels(G, len(seeds), label, dev), truncation=truncation)
+
+        ws_r, ws_c = ws_of(row_seeds), ws_of(col_seeds)
+        img_r, img_c = G.synthesis(ws_r, "const"), G.synthesis(ws_c, "const")
+        rows = [torch.cat([torch.full_like(img_c[:1], -1.0), img_c])]
+        for i in range(len(row_seeds)):
+            mixed = G.synthesis(G.mix(ws_r[i:i + 1].expand_as(ws_c), ws_c, idx), "const")
+            rows.append(torch.cat([img_r[i:i + 1], mixed]))
+    finally:
+        G.train(was)
+    return torch.cat(rows).float().cpu().clamp(-1.0, 1.0)
+
+
+def traverse_code(G: nn.Module, code: str, value_range: tuple[float, float] = (-2.0, 2.0), steps: int = 10,
+                  seed: int = 0, n: int = 1) -> Tensor:
+    """Vary one structured latent code of G (InfoGAN's ``G.codes``) with the rest of z fixed.
+
+    Categorical code: one column per category (``steps`` is ignored); continuous: ``steps``
+    values over ``value_range``. Returns (n * columns, C, H, W), row i from base latent i
+    (seeded by ``seed``)."""
+    from .nets.controls import latent_codes, set_code
+
+    codes = {c["name"]: c for c in latent_codes(G)}
+    if not codes:
+        raise GanforgeError("--code: this generator has no structured latent codes (InfoGAN has c1, c2, ...); "
+                            "use --dim N to vary a latent dimension")
+    if code not in codes:
+        raise GanforgeError(f"--code {code!r}: this generator's codes are {', '.join(codes)}")
+    spec = codes[code]
+    if spec["kind"] == "categorical":
+        vals = torch.arange(spec["size"], dtype=torch.float32)
+    else:
+        if steps < 2:
+            raise GanforgeError(f"steps must be at least 2, got {steps}")
+        vals = torch.linspace(value_range[0], value_range[1], steps)
+    base = latents(G, n, seed)
+    z = base.repeat_interleave(len(vals), dim=0)
+    z = set_code(G, z, spec, vals.repeat(n).to(z.device))
+    return generate(G, z)
 
 
 def list_families() -> dict[str, str]:

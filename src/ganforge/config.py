@@ -52,6 +52,7 @@ class TrainConfig:
     r1_gamma: float | None = None       # R1 gamma (0: off)
     clip: float | None = None           # WGAN weight clipping (None: off)
     pack: int = 1                       # PacGAN: samples packed into one D input
+    augment: str | None = None          # DiffAugment policy for every D input, e.g. "color,translation,cutout"
     ema: float | None = None            # EMA decay of generator weights (e.g. 0.999; None: off)
     ema_start: int = 0                  # step from which the EMA tracks G
     precision: str = "fp32"             # fp32 | bf16 | fp16 (autocast)
@@ -274,6 +275,13 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise GanforgeError(f"train.ema must be in (0, 1) (e.g. 0.999), got {cfg.train.ema}")
     if cfg.data.batch_size % cfg.train.pack:
         raise GanforgeError(f"data.batch_size ({cfg.data.batch_size}) must be a multiple of train.pack ({cfg.train.pack})")
+    if cfg.train.augment:
+        from .layers.diffaugment import parse_policy
+
+        try:
+            parse_policy(cfg.train.augment)
+        except GanforgeError as e:
+            raise GanforgeError(f"train.augment: {e}") from None
     dev = cfg.train.device
     if not (dev in ("auto", "cpu", "cuda", "mps") or dev.startswith("cuda:")):
         raise GanforgeError(f"train.device = {dev!r}: accepted values are auto, cpu, cuda, cuda:N, mps")

@@ -69,10 +69,11 @@ def _interpolate(real: Tensor, fake: Tensor, generator: torch.Generator | None =
 
 
 def gradient_penalty(critic: Callable[..., Tensor], real: Tensor, fake: Tensor, c: Tensor | None = None,
-                     target: float = 1.0) -> Tensor:
+                     target: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
     """WGAN-GP penalty, Gulrajani et al. 2017 eq. (3): E[(||grad_x f(x_hat)||_2 - 1)^2], with
-    x_hat uniformly on lines between real and fake samples. Multiply by lambda (10) outside."""
-    x_hat = _interpolate(real.detach(), fake.detach())
+    x_hat uniformly on lines between real and fake samples. Multiply by lambda (10) outside.
+    The mixing weights come from ``generator`` (a CPU generator) or the global CPU RNG."""
+    x_hat = _interpolate(real.detach(), fake.detach(), generator)
     out = critic(x_hat, c) if c is not None else critic(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - target) ** 2).mean()

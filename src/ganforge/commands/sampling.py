@@ -1,4 +1,4 @@
-"""`ganforge sample`, `ganforge interpolate` and `ganforge traverse`."""
+"""`ganforge sample`, `ganforge interpolate`, `ganforge traverse` and `ganforge mix`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -131,7 +131,11 @@ def run_interpolate(args: Any) -> int:
 def add_traverse(p: Any) -> None:
     p.add_argument("run")
     p.add_argument("--dim", type=int, default=None, help="the latent dimension to vary")
-    p.add_argument("--range", dest="value_range", type=float, nargs=2, default=(-3.0, 3.0), metavar=("LOW", "HIGH"))
+    p.add_argument("--code", default=None,
+                   help="a structured code to vary (InfoGAN: c1, c2, ...): one column per category of a "
+                        "categorical code, --steps values over --range for a continuous one")
+    p.add_argument("--range", dest="value_range", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                   help="values to sweep (default -3 3 for --dim, -2 2 for a continuous --code)")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--n", type=int, default=4, help="rows: base latents from --seed, --seed+1...")
     p.add_argument("--seed", type=int, default=0)
@@ -144,16 +148,61 @@ def add_traverse(p: Any) -> None:
 def run_traverse(args: Any) -> int:
     import ganforge
 
+    from ..api import traverse_code
+
     G = ganforge.load(args.run, device=args.device)
-    if args.dim is None:
-        raise GanforgeError("traverse needs --dim N (a latent dimension)")
-    x = ganforge.traverse(G, args.dim, tuple(args.value_range), steps=args.steps, seed=args.seed, n=args.n,
-                          label=args.label)
-    path = _write(x, args.out, args.format, _kind(G), nrow=args.steps)
-    print(f"wrote a {args.n} x {args.steps} traversal of latent dimension {args.dim} to {path}")
+    if (args.dim is None) == (args.code is None):
+        raise GanforgeError("traverse needs either --dim N (a latent dimension) or --code NAME (InfoGAN: c1, c2, ...)")
+    if args.code is not None:
+        if args.label is not None:
+            raise GanforgeError("--class does not apply to --code traversals (the generator is unconditional)")
+        x = traverse_code(G, args.code, tuple(args.value_range or (-2.0, 2.0)), steps=args.steps, seed=args.seed,
+                          n=args.n)
+        what = f"code {args.code}"
+    else:
+        x = ganforge.traverse(G, args.dim, tuple(args.value_range or (-3.0, 3.0)), steps=args.steps, seed=args.seed,
+                              n=args.n, label=args.label)
+        what = f"latent dimension {args.dim}"
+    cols = len(x) // args.n
+    path = _write(x, args.out, args.format, _kind(G), nrow=cols)
+    print(f"wrote a {args.n} x {cols} traversal of {what} to {path}")
+    return 0
+
+
+def add_mix(p: Any) -> None:
+    p.add_argument("run", help="a run folder or saved generator of a StyleGAN-like family")
+    p.add_argument("--seed", type=int, action="append", required=True,
+                   help="give at least twice: the first seed makes the rows (with --rows, seeds A, A+1, ...), "
+                        "the others the columns whose styles are copied in")
+    p.add_argument("--rows", type=int, default=1, help="row images from seeds A, A+1, ... (default 1)")
+    p.add_argument("--layers", default="0-3",
+                   help="style layers taken from the column images: 0-3 (coarse, default), 4- (fine), 0,2,5")
+    p.add_argument("--truncation", type=float, default=1.0, help="psi in [0, 1] (1: off)")
+    p.add_argument("--class", dest="label", type=int, default=None)
+    p.add_argument("--out", default="mix.png")
+    p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
+    p.add_argument("--device", default="cpu")
+
+
+def run_mix(args: Any) -> int:
+    import ganforge
+
+    from ..api import style_mix
+
+    if len(args.seed) < 2:
+        raise GanforgeError("mix needs at least two --seed values (e.g. --seed 1 --seed 2)")
+    if args.rows < 1:
+        raise GanforgeError(f"--rows must be positive, got {args.rows}")
+    G = ganforge.load(args.run, device=args.device)
+    rows = [args.seed[0] + i for i in range(args.rows)]
+    x = style_mix(G, rows, args.seed[1:], args.layers, truncation=args.truncation, label=args.label)
+    path = _write(x, args.out, args.format, _kind(G), nrow=len(args.seed))
+    print(f"wrote a {args.rows + 1} x {len(args.seed)} style-mixing grid to {path} (top row: column seeds "
+          f"{args.seed[1:]}; left column: row seeds {rows}; cells: row image with layers {args.layers} from the column)")
     return 0
 
 
 register_command("sample", add_sample, run_sample, "draw samples from a trained generator")
 register_command("interpolate", add_interpolate, run_interpolate, "walk the latent space between seeds")
-register_command("traverse", add_traverse, run_traverse, "vary one latent dimension, the others fixed")
+register_command("traverse", add_traverse, run_traverse, "vary one latent dimension or code, the others fixed")
+register_command("mix", add_mix, run_mix, "style-mixing grid of a StyleGAN-like generator")

@@ -13,8 +13,8 @@ labels. Random draws use ``generator`` when given, else the global RNG. Every lo
 DiffAugment (``opts.augment``, a policy string, empty = off) identically to real and fake
 images, as Zhao et al. 2020 require.
 
-The small loss formulas below (softplus, hinge, R1, gradient penalty) are the same as those
-in ``ganforge.losses``; they are written out here so this module stands alone.
+The adversarial losses and penalties themselves (logistic, hinge, Wasserstein, R1, gradient
+penalty) are the shared ones of :mod:`ganforge.losses`.
 """
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..layers.diffaugment import diff_augment
 from ..layers.orthogonal import orthogonal_regularization
+from ..losses import (d_loss_bce, d_loss_hinge, d_loss_wasserstein, g_loss_hinge, g_loss_nonsaturating,
+                      gradient_penalty, r1_penalty)
 from ..nets.infogan import mutual_information_loss
 from ..nets.progan import fade_real_images, progan_schedule
 
@@ -71,12 +72,6 @@ def _apply(opt: torch.optim.Optimizer, loss: Tensor, stats: Stats) -> dict[str, 
     loss.backward()
     opt.step()
     return {k: float(v) for k, v in stats.items()}
-
-
-def r1_penalty(real_logits: Tensor, real: Tensor) -> Tensor:
-    """E[||grad_x D(x)||^2] on real data (Mescheder et al. 2018, eq. 9, without gamma / 2)."""
-    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
-    return grad.square().flatten(1).sum(1).mean()
 
 
 def lazy_regularization_adam(lr: float, betas: tuple[float, float], interval: int) -> tuple[float, tuple[float, float]]:
@@ -141,8 +136,10 @@ def stylegan_d_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: 
         fake = _synthesize(G, stylegan_latents(G, n, c, opts.style_mixing_prob, x.device, generator), generator)
     real_logits = D(_augment(x, opts.augment, generator), c)
     fake_logits = D(_augment(fake, opts.augment, generator), c)
-    loss = F.softplus(fake_logits).mean() + F.softplus(-real_logits).mean()
-    return loss, {"d_loss": loss.detach(), "d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()}
+    loss = d_loss_bce(real_logits, fake_logits)
+    # D(x) and D(G(z)) as probabilities of "real", as the other logistic-loss families report them
+    return loss, {"d_loss": loss.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
+                  "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
 
 
 def stylegan_r1_loss(D: nn.Module, batch: dict[str, Tensor], opts: StyleGANOptions,
@@ -168,7 +165,7 @@ def stylegan_g_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: 
     with _no_grad_for(D.parameters()):
         fake = _synthesize(G, stylegan_latents(G, x.shape[0], c, opts.style_mixing_prob, x.device, generator), generator)
         logits = D(_augment(fake, opts.augment, generator), c)
-    loss = F.softplus(-logits).mean()
+    loss = g_loss_nonsaturating(logits)
     return loss, {"g_loss": loss.detach()}
 
 
@@ -251,7 +248,7 @@ def infogan_d_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: I
         fake = G(z)
     real_logits = D(_augment(x, opts.augment, generator))
     fake_logits, q = D.forward_with_q(_augment(fake, opts.augment, generator))
-    adv = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    adv = d_loss_bce(real_logits, fake_logits)
     stats = {"d_loss": adv.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
              "d_fake": torch.sigmoid(fake_logits.detach()).mean()}
     if not opts.mi_in_d:
@@ -273,7 +270,7 @@ def infogan_gq_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: 
     q_ids = {id(p) for p in infogan_q_parameters(D)}
     with _no_grad_for(p for p in D.parameters() if id(p) not in q_ids):
         logits, (cat, mean, log_std) = D.forward_with_q(_augment(G(z), opts.augment, generator))
-    adv = F.softplus(-logits).mean()
+    adv = g_loss_nonsaturating(logits)
     mi = mutual_information_loss(cat, mean, log_std, z, D.codes, opts.cat_weight, opts.cont_weight)
     stats = {"g_loss": adv.detach(), "mi_loss": mi.detach()}
     cats = [code for code in D.codes if code.kind == "categorical"]
@@ -313,7 +310,7 @@ def hinge_d_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: Big
         fake = G(G.sample_latent(x.shape[0], generator=generator, device=x.device), c)
     real_logits = D(_augment(x, opts.augment, generator), c)
     fake_logits = D(_augment(fake, opts.augment, generator), c)
-    loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+    loss = d_loss_hinge(real_logits, fake_logits)
     return loss, {"d_loss": loss.detach(), "d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()}
 
 
@@ -330,7 +327,7 @@ def biggan_g_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: Bi
     c = torch.randint(k, (n,), generator=generator).to(x.device) if k else None
     with _no_grad_for(D.parameters()):
         logits = D(_augment(G(G.sample_latent(n, generator=generator, device=x.device), c), opts.augment, generator), c)
-    adv = -logits.mean()
+    adv = g_loss_hinge(logits)
     stats = {"g_loss": adv.detach()}
     if not opts.ortho_weight:
         return adv, stats
@@ -373,15 +370,6 @@ def progan_set_stage(nets: Iterable[nn.Module], step: int, opts: ProGANOptions) 
     return level, alpha
 
 
-def _gradient_penalty(D: nn.Module, real: Tensor, fake: Tensor, c: Tensor | None,
-                      generator: torch.Generator | None) -> Tensor:
-    """WGAN-GP (Gulrajani et al. 2017, eq. 3) on random interpolates of real and fake."""
-    eps = torch.rand(real.shape[0], 1, 1, 1, generator=generator).to(real.device, real.dtype)
-    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x_hat, c).sum(), x_hat, create_graph=True)
-    return (grad.flatten(1).norm(2, dim=1) - 1).square().mean()
-
-
 def progan_d_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: ProGANOptions,
                   generator: torch.Generator | None = None) -> tuple[Tensor, Stats]:
     """WGAN-GP critic loss + drift * E[D(x)^2] (ProGAN appendix A.1), with reals blended like
@@ -393,11 +381,12 @@ def progan_d_loss(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], opts: Pr
         fake = G(G.sample_latent(x.shape[0], generator=generator, device=x.device), c)
     x, fake = _augment(x, opts.augment, generator), _augment(fake, opts.augment, generator)
     real_logits, fake_logits = D(x, c), D(fake, c)
-    wgan = fake_logits.mean() - real_logits.mean()
-    gp = _gradient_penalty(D, x, fake, c, generator)
+    wgan = d_loss_wasserstein(real_logits, fake_logits)
+    gp = gradient_penalty(D, x, fake, c, generator=generator)
     drift = real_logits.square().mean()
     loss = wgan + opts.gp_weight * gp + opts.drift * drift
     return loss, {"d_loss": wgan.detach(), "gp": gp.detach(), "drift": drift.detach(),
+                  "d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean(),
                   "level": torch.tensor(float(level)), "alpha": torch.tensor(alpha)}
 
 

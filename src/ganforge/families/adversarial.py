@@ -12,22 +12,58 @@ import torch
 from torch import Tensor
 
 from ..errors import GanforgeError
+from ..layers.diffaugment import diff_augment
 from ..losses import LOSSES, clip_weights, gradient_penalty, r1_penalty
 from ..nets import build_net
 from .base import Family, Phase, frozen, register_family
+from .options import NoOptions, parse_options
+
+
+def augment_policy(cfg, info) -> str:
+    """``train.augment`` checked against the data: DiffAugment transforms images only."""
+    policy = cfg.train.augment or ""
+    if policy and info.kind != "image":
+        raise GanforgeError(f"train.augment = {policy!r}: DiffAugment needs image data, but dataset "
+                            f"{info.name!r} is of kind {info.kind!r}")
+    return policy
 
 
 class AdversarialFamily(Family):
-    """A generator and a discriminator trained with a chosen adversarial loss and penalties."""
+    """A generator and a discriminator trained with a chosen adversarial loss and penalties.
+
+    Subclasses change the nets (:meth:`build_nets`), whether labels are used
+    (:meth:`class_count`), add a generator regularizer (:meth:`g_regularizer`) and declare
+    their ``--option`` names as a dataclass (``options_cls``).
+    """
 
     conditional = False
+    options_cls: type = NoOptions
 
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)
-        t, m = cfg.train, cfg.model
+        t = cfg.train
+        self.opts = parse_options(cfg.options, self.options_cls, cfg.family)
+        num_classes = self.class_count(info)
+        self.conditional = bool(num_classes)
+        self.augment = augment_policy(cfg, info)
+        G, D = self.build_nets(num_classes)
+        self.nets = {"G": G.to(device), "D": D.to(device)}
+        self.loss = LOSSES.get(t.loss)
+        self.gp_weight, self.r1_gamma, self.clip = t.gp_weight or 0.0, t.r1_gamma or 0.0, t.clip
+        self.add_optimizer("G", ["G"], t.lr_g)
+        self.add_optimizer("D", ["D"], t.lr_d)
+        # D's decision threshold on logits, for reporting how often D is fooled
+        self.threshold = 0.5 if t.loss == "lsgan" else 0.0
+
+    def class_count(self, info) -> int:
+        """Classes to condition on (0: unconditional)."""
         if self.conditional and not info.num_classes:
-            raise GanforgeError(f"family {cfg.family!r} is conditional but dataset {info.name!r} has no class labels")
-        num_classes = info.num_classes if self.conditional else 0
+            raise GanforgeError(f"family {self.cfg.family!r} is conditional but dataset {info.name!r} has no class labels")
+        return info.num_classes if self.conditional else 0
+
+    def build_nets(self, num_classes: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """(G, D) from ``cfg.model`` (``model.width`` is the nets' ``width`` argument)."""
+        t, m, info = self.cfg.train, self.cfg.model, self.info
         g_kw: dict[str, Any] = {"z_dim": m.z_dim, "out_shape": list(info.shape), "num_classes": num_classes}
         d_kw: dict[str, Any] = {"in_shape": list(info.shape), "num_classes": num_classes, "pack": t.pack}
         if m.width is not None:
@@ -36,15 +72,17 @@ class AdversarialFamily(Family):
             g_kw.setdefault("out_activation", "tanh")
         if t.pack > 1 and num_classes:
             d_kw["cond"] = "concat"
-        G = build_net(m.g_net, **{**g_kw, **m.g_kwargs})
-        D = build_net(m.d_net, **{**d_kw, **m.d_kwargs})
-        self.nets = {"G": G.to(device), "D": D.to(device)}
-        self.loss = LOSSES.get(t.loss)
-        self.gp_weight, self.r1_gamma, self.clip = t.gp_weight or 0.0, t.r1_gamma or 0.0, t.clip
-        self.add_optimizer("G", ["G"], t.lr_g)
-        self.add_optimizer("D", ["D"], t.lr_d)
-        # D's decision threshold on logits, for reporting how often D is fooled
-        self.threshold = 0.5 if t.loss == "lsgan" else 0.0
+        return build_net(m.g_net, **{**g_kw, **m.g_kwargs}), build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+
+    def aug(self, x: Tensor) -> Tensor:
+        """DiffAugment (``train.augment``) of a D input; random draws from the global RNG, which
+        the checkpoint holds, so a resumed run augments exactly as an uninterrupted one."""
+        return diff_augment(x, self.augment) if self.augment else x
+
+    def g_regularizer(self) -> dict[str, Tensor]:
+        """Extra terms (already weighted) added to the generator loss, by name (e.g. BigGAN's
+        orthogonal regularization). None by default."""
+        return {}
 
     def phases(self) -> list[Phase]:
         return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps),
@@ -61,11 +99,12 @@ class AdversarialFamily(Family):
         if self.r1_gamma:
             x = x.detach().requires_grad_(True)
         with self.autocast():
-            real_logits, fake_logits = D(x, c), D(fake, c)
+            x_in, fake_in = self.aug(x), self.aug(fake)
+            real_logits, fake_logits = D(x_in, c), D(fake_in, c)
             loss = self.loss.d(real_logits.float(), fake_logits.float())
         stats = {"d_loss": loss.detach()}
-        if self.gp_weight:
-            gp = gradient_penalty(D, x, fake.float(), c)
+        if self.gp_weight:  # on the D inputs as D sees them (augmented when DiffAugment is on)
+            gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)
             loss = loss + self.gp_weight * gp
             stats["gp"] = gp.detach()
         if self.r1_gamma:
@@ -89,10 +128,14 @@ class AdversarialFamily(Family):
         c = self._labels(batch)
         n = batch["x"].shape[0]
         with frozen(D), self.autocast():
-            fake_logits = D(G(G.sample_latent(n, device=self.device), c), c)
+            fake_logits = D(self.aug(G(G.sample_latent(n, device=self.device), c)), c)
             loss = self.loss.g(fake_logits.float())
+        stats = {"g_loss": loss.detach()}
+        for name, term in self.g_regularizer().items():
+            loss = loss + term
+            stats[name] = term.detach()
         norm = self.update("G", loss, grad_norm=True)
-        return {"g_loss": loss.detach(), "g_grad_norm": norm,
+        return {**stats, "g_grad_norm": norm,
                 "d_fooled": (fake_logits.detach().float() > self.threshold).float().mean()}
 
 

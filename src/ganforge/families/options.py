@@ -1,0 +1,73 @@
+"""Family-specific options (``cfg.options``, ``--option KEY=VALUE``), validated against a dataclass.
+
+A family declares its options as a frozen dataclass whose fields have defaults and type hints;
+:func:`parse_options` builds it from ``cfg.options``, converting strings from the command line
+to the declared types. An unknown name is an error that lists the accepted ones, so a typo
+never passes silently.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, TypeVar
+
+from ..config import coerce
+from ..errors import GanforgeError
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class NoOptions:
+    """A family without options of its own."""
+
+
+def _coerce_ints(value: Any, where: str) -> list[int]:
+    """A list of integers from a list, a single integer or a comma/space separated string."""
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split() if v]
+    elif not isinstance(value, (list, tuple)):
+        value = [value]
+    return [coerce(v, int, where) for v in value]
+
+
+def parse_options(options: dict[str, Any], cls: type[T], family: str) -> T:
+    """``cls(**options)`` with each value converted to its field's type.
+
+    Raises :class:`GanforgeError` naming the option and listing the accepted names (with their
+    defaults) when a name is unknown or a value has the wrong type.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(options) - set(fields))
+    if unknown:
+        accepted = ", ".join(f"{n}={_default(f)!r}" for n, f in fields.items()) or "none"
+        raise GanforgeError(f"unknown option(s) {', '.join(unknown)} for family {family!r}; "
+                            f"accepted (with defaults): {accepted}")
+    values = {}
+    for name, v in options.items():
+        where = f"--option {name} (family {family!r})"
+        hint = hints[name]
+        if typing.get_origin(hint) is list:
+            values[name] = _coerce_ints(v, where)
+        else:
+            values[name] = coerce(v, hint, where)
+    return cls(**values)
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    return None
+
+
+def resolve_conditional(requested: bool | None, num_classes: int, family: str, dataset: str) -> int:
+    """Number of classes to condition on: ``requested`` None means "when the data has labels"."""
+    if requested is None:
+        return num_classes
+    if requested and not num_classes:
+        raise GanforgeError(f"--option conditional=true for family {family!r}, but dataset {dataset!r} has no "
+                            f"class labels")
+    return num_classes if requested else 0
