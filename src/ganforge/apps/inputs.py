@@ -87,3 +87,67 @@ def read_inputs(path: str | Path, kind: str, shape: Sequence[int]) -> np.ndarray
         else:
             raise GanforgeError(f"input {p}: samples have shape {tuple(x.shape[1:])}, the model expects {tuple(shape)}")
     return x
+
+
+def load_data_arg(spec: str, split: str = "train", resolution: int | None = None, limit: int | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray | None, list[str] | None, str]:
+    """Data for the application commands from ``spec``: a .npy/.npz/.csv file, an image folder
+    (class labels from subfolders), or a registered dataset name (``mnist``, ``digits``,
+    ``folder:PATH``...). Returns (x float32 (N, ...), labels (N,) or None, class names or None,
+    kind ``image`` or ``vectors``)."""
+    from ..config import DataConfig
+    from ..data import DATASETS, build_dataset
+
+    p = Path(spec).expanduser()
+    if p.is_file():
+        if p.suffix == ".csv":
+            x, _ = read_table_numeric(p)
+            y = names = None
+        elif p.suffix in (".npy", ".npz"):
+            data = np.load(p, allow_pickle=False)
+            if isinstance(data, np.ndarray):
+                x, y, names = data, None, None
+            else:
+                if "x" not in data.files:
+                    raise GanforgeError(f"{p}: the .npz file needs an array named 'x' (has {data.files})")
+                x = data["x"]
+                y = data["y"] if "y" in data.files else None
+                names = [str(c) for c in data["class_names"]] if "class_names" in data.files else None
+        else:
+            raise GanforgeError(f"--data {p}: accepted files are .npy, .npz and .csv (or give a folder or dataset name)")
+        if x.ndim in (3, 4):
+            x = images_to_unit(x, str(p))
+        x = x[:limit] if limit else x
+        y = y[:limit] if (limit and y is not None) else y
+        return x.astype(np.float32), y, names, "image" if x.ndim == 4 else "vectors"
+    name = f"folder:{p}" if p.is_dir() else spec
+    prefix = name.partition(":")[0] + ":" if ":" in name else name
+    if prefix not in DATASETS:
+        raise GanforgeError(f"--data {spec!r} is neither an existing file/folder nor a dataset; datasets: "
+                            f"{', '.join(DATASETS)}")
+    ds = build_dataset(DataConfig(name=name, split=split, resolution=resolution, limit=limit))
+    y = ds.y.numpy() if ds.y is not None else None
+    kind = "image" if ds.info.kind == "image" else "vectors"
+    return ds.x.numpy(), y, ds.info.class_names, kind
+
+
+def select_classes(x: np.ndarray, y: np.ndarray | None, names: list[str] | None, wanted: str | None,
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Keep the samples whose class is in ``wanted`` (comma-separated class names or indices)."""
+    if not wanted:
+        return x, y
+    if y is None:
+        raise GanforgeError("--normal-classes given, but this data has no class labels")
+    names = names or [str(i) for i in range(int(y.max()) + 1)]
+    keep = []
+    for item in (s.strip() for s in wanted.split(",") if s.strip()):
+        if item in names:
+            keep.append(names.index(item))
+        elif item.isdigit() and int(item) < len(names):
+            keep.append(int(item))
+        else:
+            raise GanforgeError(f"--normal-classes: unknown class {item!r}; classes: {', '.join(names)}")
+    mask = np.isin(y, keep)
+    if not mask.any():
+        raise GanforgeError(f"--normal-classes {wanted}: no samples of these classes")
+    return x[mask], y[mask]
