@@ -11,7 +11,7 @@ from ganforge.apps.anomaly import GANAnomalyDetector
 from ganforge.cli import main
 from ganforge.errors import GanforgeError
 
-TINY_IMG = dict(steps=3, encoder_steps=3, batch_size=16, width=8, z_dim=8, seed=0)
+TINY_IMG = {"steps": 3, "encoder_steps": 3, "batch_size": 16, "width": 8, "z_dim": 8, "seed": 0}
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def fitted_images(digits28, tmp_path_factory) -> GANAnomalyDetector:
 
 
 def test_params_stored_verbatim_and_clone() -> None:
-    kw = dict(steps=7, kappa=0.5, gan_overrides={"train.lr_g": 1e-3}, contamination=0.1, width=None)
+    kw = {"steps": 7, "kappa": 0.5, "gan_overrides": {"train.lr_g": 1e-3}, "contamination": 0.1, "width": None}
     det = GANAnomalyDetector(**kw)
     params = det.get_params()
     assert all(params[k] == v for k, v in kw.items()) and params["gan_overrides"] is kw["gan_overrides"]

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, OutlierMixin
-from torch.nn import functional as F
 
 from ..errors import GanforgeError
 from ..nets import build_net, load_model, save_model
@@ -116,7 +115,7 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
             raise GanforgeError(f"contamination must be in [0, 0.5), got {self.contamination}")
         if not 0.0 < self.validation_fraction < 1.0:
             raise GanforgeError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
-        n_val = int(round(n * self.validation_fraction))
+        n_val = round(n * self.validation_fraction)
         if n_val < 1 or n - n_val < 2:
             raise GanforgeError(f"{n} normal samples are too few to hold out validation_fraction="
                                 f"{self.validation_fraction} for the threshold")
@@ -124,11 +123,8 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
             raise GanforgeError("steps and encoder_steps must be positive and batch_size at least 2")
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Any, y: Any = None) -> "GANAnomalyDetector":
+    def fit(self, X: Any, y: Any = None) -> GANAnomalyDetector:
         """Train the GAN and the encoder on normal samples ``X`` and set the threshold. ``y`` is ignored."""
-        from ..api import train
-        from ..data.arrays import save_arrays
-
         t0 = time.perf_counter()
         X = self._as_array(X, fitting=True)
         self._check_params(len(X))
@@ -138,7 +134,7 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
         self.mean_ = self.scale_ = None
         rng = np.random.default_rng(self.seed)
         perm = rng.permutation(len(X))
-        n_val = int(round(len(X) * self.validation_fraction))
+        n_val = round(len(X) * self.validation_fraction)
         X_val, X_train = X[perm[:n_val]], X[perm[n_val:]]
         if self.kind_ == "vectors":
             self.mean_ = X_train.mean(0).astype(np.float32)
@@ -146,7 +142,33 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
             X_train, X_val = (X_train - self.mean_) / self.scale_, (X_val - self.mean_) / self.scale_
         image = self.kind_ == "image"
         z_dim = self.z_dim or (100 if image else 16)
-        work = Path(self.work_dir) if self.work_dir else Path(tempfile.mkdtemp(prefix="ganforge-anomaly-"))
+        # without a work_dir the GAN run lives in a temporary folder, removed once G and D are loaded
+        tmp = None if self.work_dir else tempfile.TemporaryDirectory(prefix="ganforge-anomaly-")
+        try:
+            work = Path(self.work_dir) if self.work_dir else Path(tmp.name)
+            self._fit_gan(work, X_train, z_dim, image)
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+        dev = torch.device(self.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            enc_kw = {"in_shape": self.in_shape_, "z_dim": int(self.generator_.z_dim)}
+            if self.width is not None:
+                enc_kw["width"] = self.width
+            self.encoder_ = build_net("conv_encoder" if image else "mlp_encoder", **enc_kw).to(dev)
+        self.encoder_loss_ = self._fit_encoder(torch.from_numpy(X_train), rng)
+        self.validation_scores_ = self._anomaly(X_val)
+        self.threshold_ = float(np.quantile(self.validation_scores_, 1.0 - self.contamination))
+        self.offset_ = -self.threshold_
+        self.fit_seconds_ = time.perf_counter() - t0
+        return self
+
+    def _fit_gan(self, work: Path, X_train: np.ndarray, z_dim: int, image: bool) -> None:
+        """Train the GAN with ganforge's loop on ``X_train`` and load frozen ``generator_`` / ``discriminator_``."""
+        from ..api import train
+        from ..data.arrays import save_arrays
+
         data = save_arrays(work / "normal_train.npz", X_train)
         overrides: dict[str, Any] = {
             "data.name": f"array:{data}", "data.batch_size": self.batch_size, "data.resolution": None,
@@ -166,18 +188,6 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
         self.discriminator_ = load_model(Path(run) / "discriminator", map_location=dev).eval()
         for p in [*self.generator_.parameters(), *self.discriminator_.parameters()]:
             p.requires_grad_(False)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            enc_kw = {"in_shape": self.in_shape_, "z_dim": int(self.generator_.z_dim)}
-            if self.width is not None:
-                enc_kw["width"] = self.width
-            self.encoder_ = build_net("conv_encoder" if image else "mlp_encoder", **enc_kw).to(dev)
-        self.encoder_loss_ = self._fit_encoder(torch.from_numpy(X_train), rng)
-        self.validation_scores_ = self._anomaly(X_val)
-        self.threshold_ = float(np.quantile(self.validation_scores_, 1.0 - self.contamination))
-        self.offset_ = -self.threshold_
-        self.fit_seconds_ = time.perf_counter() - t0
-        return self
 
     def _residuals(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-sample (A_R, A_D): mean squared image residual and D-feature residual, both (N,)."""
@@ -261,7 +271,7 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
         return d
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str], device: str | None = None) -> "GANAnomalyDetector":
+    def load(cls, directory: str | os.PathLike[str], device: str | None = None) -> GANAnomalyDetector:
         """A detector saved by :meth:`save`; scores are identical to the saved one's."""
         d = Path(directory)
         path = d / DETECTOR_FILE

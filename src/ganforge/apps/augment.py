@@ -8,9 +8,8 @@ a mix of real and synthetic samples at a chosen ratio for a user's own training 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -63,7 +62,7 @@ def mix_real_synthetic(real_x: Tensor, real_y: Tensor, G: nn.Module, ratio: floa
         raise GanforgeError(f"real_x has {real_x.shape[0]} samples but real_y {real_y.shape[0]} labels")
     if tuple(real_x.shape[1:]) != tuple(G.out_shape):
         raise GanforgeError(f"real_x samples have shape {tuple(real_x.shape[1:])}, the generator makes {tuple(G.out_shape)}")
-    n_syn = int(round(ratio * len(real_x)))
+    n_syn = round(ratio * len(real_x))
     flags = torch.zeros(len(real_x), dtype=torch.bool)
     if n_syn == 0:
         return real_x, real_y, flags

@@ -1,8 +1,8 @@
 """Reading user inputs for the application commands: an image folder, a .npy array or a CSV."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch

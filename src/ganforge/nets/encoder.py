@@ -7,7 +7,7 @@ unbounded because ganforge latents are N(0, I) (f-AnoGAN's tanh suits uniform la
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
