@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
@@ -100,6 +101,15 @@ def test_cli_fit_and_score(digits28, tmp_path, capsys) -> None:
     scores = pd.read_csv(tmp_path / "s.csv")
     assert len(scores) == 30 and np.allclose(scores["score"], det.anomaly_score(x[200:230]), rtol=1e-6)
     assert (scores["anomaly"] == (scores["score"] > det.threshold_)).all()
+    assert (out / "work" / "gan" / "metrics.jsonl").is_file() and not (out / "work" / "normal_train.npz").exists()
+    from ganforge.imageio import save_image
+
+    (tmp_path / "imgs" / "sub").mkdir(parents=True)
+    for i in range(3):
+        save_image(torch.from_numpy(x[200 + i]), tmp_path / "imgs" / ("sub" if i else "") / f"{i}.png")
+    assert main(["anomaly", "score", str(out), str(tmp_path / "imgs"), "--out", str(tmp_path / "f.csv")]) == 0
+    by_file = pd.read_csv(tmp_path / "f.csv")
+    assert list(by_file["file"]) == ["0.png", "sub/1.png", "sub/2.png"] and np.isfinite(by_file["score"]).all()
     assert main(["anomaly", "fit", "--data", str(tmp_path / "train.npz"), "--out", str(out),
                  "--normal-classes", "seven"]) == 2
     assert "unknown class" in capsys.readouterr().err

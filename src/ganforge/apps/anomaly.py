@@ -50,7 +50,8 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
     ``encoder_lr``, ``kappa`` (weight of the feature residual), ``contamination`` (expected
     fraction of outliers: the threshold's quantile), ``validation_fraction`` (normals held out
     for the threshold), ``gan_overrides`` (extra dotted ``ganforge.train`` options), ``seed``,
-    ``device``, ``work_dir`` (where the GAN run is written; None: a temporary folder),
+    ``device``, ``work_dir`` (where the GAN run is kept, for its samples and losses; None: a
+    temporary folder, removed after fitting),
     ``verbose``.
 
     Learned attributes: ``kind_`` (``image`` / ``vectors``), ``in_shape_``, ``n_features_in_``,
@@ -182,7 +183,10 @@ class GANAnomalyDetector(OutlierMixin, BaseEstimator):
                               "model.d_kwargs": {"width": self.width or 128, "depth": 3}})
             overrides.pop("model.width", None)
         overrides.update(self.gan_overrides or {})
-        run = train(self.family or ("dcgan" if image else "gan"), overwrite=True, **overrides).out
+        try:
+            run = train(self.family or ("dcgan" if image else "gan"), overwrite=True, **overrides).out
+        finally:
+            data.unlink(missing_ok=True)  # a full copy of the training data: not worth keeping next to the run
         dev = torch.device(self.device)
         self.generator_ = load_model(Path(run) / "generator", map_location=dev).eval()
         self.discriminator_ = load_model(Path(run) / "discriminator", map_location=dev).eval()

@@ -121,7 +121,12 @@ def run_anomaly(args: Any) -> int:
 
         p = Path(args.out)
         p.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"index": np.arange(len(score)), "score": score, "anomaly": flag}).to_csv(p, index=False)
+        cols = {"index": np.arange(len(score))}
+        if Path(args.input).is_dir():  # name each row by its image file (same sorted order as read_inputs)
+            from ..data.images import list_images
+
+            cols["file"] = [str(f.relative_to(args.input)) for f in list_images(Path(args.input))]
+        pd.DataFrame({**cols, "score": score, "anomaly": flag}).to_csv(p, index=False)
     print(f"{len(score)} samples: {int(flag.sum())} anomalies (score > {det.threshold_:.5g}); "
           f"score min {score.min():.5g} median {np.median(score):.5g} max {score.max():.5g}"
           + (f"; wrote {args.out}" if args.out else ""))
