@@ -6,7 +6,8 @@
 For each number of real images per class and each seed:
 
 1. draw a class-balanced subset of the MNIST training set (seeded);
-2. train a ``cgan`` (ganforge's loop, DCGAN nets) on that subset only (``array:`` dataset);
+2. train a conditional GAN (``--family``, default ``cgan``: ganforge's loop, DCGAN nets) on
+   that subset only (``array:`` dataset);
 3. train the same small CNN (fixed steps, batch, Adam 1e-3) on
    (a) the real subset, (b) real + ``--syn-per-class`` synthetic images per class
    (:func:`ganforge.apps.augment.mix_real_synthetic`, class-balanced), and
@@ -66,6 +67,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--per-class", type=int, nargs="+", default=[10, 50, 200])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--family", default="cgan", help="a conditional family (cgan, or any other with num_classes > 0)")
     p.add_argument("--cgan-steps", type=int, default=3000)
     p.add_argument("--cgan-width", type=int, default=32)
     p.add_argument("--clf-steps", type=int, default=1000)
@@ -101,7 +103,7 @@ def main() -> int:
             idx = np.concatenate([rng.choice(np.flatnonzero(ytr.numpy() == c), n, replace=False) for c in range(10)])
             rx, ry = unit(xtr[idx]), ytr[idx]
             data = save_arrays(work / f"real_{n}_{seed}.npz", rx.numpy(), ry.numpy())
-            run = ganforge.train("cgan", **{
+            run = ganforge.train(args.family, **{
                 "data.name": f"array:{data}", "data.batch_size": min(64, len(ry)), "model.width": args.cgan_width,
                 "model.z_dim": 64, "train.steps": args.cgan_steps, "train.seed": seed, "train.progress": False,
                 "train.tensorboard": False, "train.sample_every": 0, "train.out": str(work / f"cgan_{n}_{seed}")},
