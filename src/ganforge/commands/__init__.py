@@ -23,4 +23,4 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 
 # Each module registers its command on import; `ganforge --help` lists them alphabetically.
-from . import listing, train, sampling, evaluate, serve  # noqa: E402,F401
+from . import listing, train, sampling, evaluate, serve, apps  # noqa: E402,F401

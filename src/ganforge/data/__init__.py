@@ -1,6 +1,6 @@
 """Datasets, selected by name. Importing this package registers the built-in datasets."""
 from .base import DATASETS, DataInfo, TensorDataset, build_dataset, register_dataset
-from . import images, toy  # noqa: F401  (registration)
+from . import arrays, images, toy  # noqa: F401  (registration)
 from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: image-to-image)
 from ..timeseries import data as _series  # noqa: F401,E402  (registration: series:PATH)
 

@@ -2,7 +2,7 @@
 from .base import NETS, Net, build_net, load_model, read_model_config, register_net, save_model
 
 # Each module registers its nets on import.
-from . import mlp, dcgan, classifier  # noqa: E402,F401
+from . import mlp, dcgan, classifier, encoder  # noqa: E402,F401
 from . import progan, stylegan, biggan, sngan, infogan  # noqa: E402,F401  (advanced image GANs)
 from . import unet, patchgan, resnet_translator, srgan, inpaint  # noqa: E402,F401  (image-to-image)
 from ..tabular import nets as _tabular_nets  # noqa: E402,F401  (tabular_g, tabular_d)
