@@ -2,6 +2,6 @@
 from .base import DATASETS, DataInfo, TensorDataset, build_dataset, register_dataset
 from . import images, toy  # noqa: F401  (registration)
 from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: image-to-image)
-from ..timeseries import data as _series  # noqa: F401,E402  (registration: series:PATH)
+from ..timeseries import data as _series, synthetic as _synthetic  # noqa: F401,E402  (series:PATH, sines, garch)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]
