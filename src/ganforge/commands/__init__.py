@@ -23,4 +23,4 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 
 # Registration order is the order in `ganforge --help`.
-from . import listing, train, sampling, evaluate, serve  # noqa: E402,F401
+from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs  # noqa: E402,F401
