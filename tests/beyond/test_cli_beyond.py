@@ -6,12 +6,15 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from ganforge.cli import main
 from ganforge.training.checkpoint import load_checkpoint
 
-from conftest import state_equal
+def state_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
 
 QUIET = ["--no-progress", "--no-tensorboard"]
 SERIES = ["--data", "sines", "--window", "8", "--length", "120", "--width", "8", "--batch-size", "8",
