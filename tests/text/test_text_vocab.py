@@ -61,3 +61,14 @@ def test_json_round_trip_and_load_errors(tmp_path):
     (tmp_path / "other.json").write_text(json.dumps({"words": []}))
     with pytest.raises(GanforgeError, match="needs fields"):
         Vocabulary.load(tmp_path / "other.json")
+
+
+def test_format_samples_text_or_ids():
+    from ganforge.text import format_samples
+
+    v = Vocabulary.build(["hi there"])
+    x = torch.tensor([[v.stoi["hi"], v.stoi["there"], v.eos_id, 0]])
+    assert format_samples(x, v) == ["hi there"]
+    assert format_samples(torch.tensor([[7, 8]])) == ["7 8"]
+    with pytest.raises(GanforgeError, match="shape"):
+        format_samples(torch.tensor([1, 2]))

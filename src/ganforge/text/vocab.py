@@ -202,3 +202,13 @@ def vocab_from_info(info: Any) -> Vocabulary | None:
     e.g. for the synthetic oracle, whose tokens are plain ids)."""
     d = getattr(info, "extra", {}).get("vocab")
     return None if d is None else Vocabulary.from_dict(d, where=f"dataset {info.name!r} vocabulary")
+
+
+def format_samples(x: torch.Tensor, vocab: Vocabulary | None = None) -> list[str]:
+    """Printable lines for (N, T) generated ids: decoded text with a vocabulary, else the ids
+    separated by spaces (the synthetic oracle's tokens have no text)."""
+    if x.dim() != 2:
+        raise GanforgeError(f"format_samples: expected (N, T) token ids, got shape {tuple(x.shape)}")
+    if vocab is None:
+        return [" ".join(str(int(t)) for t in row) for row in x]
+    return vocab.decode_batch(x)
