@@ -46,3 +46,21 @@ def write_series(x: Any, G: Any, args: argparse.Namespace) -> str:
     else:
         raise GanforgeError(f"--format {fmt!r} for series: give --out FILE.csv, .parquet, .npy or .png")
     return f"wrote {len(paths)} windows of {paths.shape[1]} steps x {paths.shape[2]} features (original units) to {out}"
+
+
+@register_sample_writer("tokens", help="decoded text, one sequence per line: printed, and written to --out FILE.txt "
+                                       "if given (.npy: the token ids)")
+def write_tokens(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..plots import info_from_meta
+    from ..text.plot import decode
+
+    if args.out and Path(args.out).suffix == ".npy":
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        np.save(args.out, x.long().numpy())
+        return f"wrote {len(x)} token sequences (ids) to {args.out}"
+    lines = decode(x, info_from_meta(getattr(G, "meta", {})))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text("\n".join(lines) + "\n")
+        return f"wrote {len(lines)} sequences to {args.out}"
+    return "\n".join(lines)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +82,7 @@ def train(cfg: Any, args: argparse.Namespace, explicit: set[str]) -> int:
             row = {"step": e["epoch"], "d_loss": e.get("loss_d"), "g_loss": e.get("loss_g"),
                    **{k: v for k, v in e.items() if k not in ("epoch", "loss_d", "loss_g")}}
             f.write(json.dumps(row) + "\n")
-    with warnings.catch_warnings():  # no d_real/d_fake for a WGAN-GP critic: that panel stays empty
-        warnings.simplefilter("ignore", UserWarning)
-        plot_losses(out / "metrics.jsonl", out / "loss.png")
+    plot_losses(out / "metrics.jsonl", out / "loss.png")
     print(f"fitted {len(df)} rows x {df.shape[1]} columns ({len(discrete)} discrete) in {gan.fit_seconds_:.1f} s; "
           f"run folder: {out}")
     return 0

@@ -1,5 +1,5 @@
 """GAN families, registered by name. Importing this package registers the built-in families."""
 from .base import FAMILIES, Family, FamilySpec, Phase, register_family
-from . import adversarial, timeseries  # noqa: F401  (registration)
+from . import adversarial, seqgan, timeseries  # noqa: F401  (registration)
 
 __all__ = ["FAMILIES", "Family", "FamilySpec", "Phase", "register_family"]

@@ -163,5 +163,18 @@ def build_text_dataset(cfg: Any, path: str) -> TensorDataset:
     return TensorDataset({"x": x}, info)
 
 
+OPTION_HELP = {
+    "tokens": "word | char tokens (text data; default word)",
+    "max_len": "tokens per sequence including <eos> (text data: 20 word / 80 char; seqgan-oracle: 20)",
+    "format": "lines | fortune (text data; default lines)",
+    "min_freq": "keep tokens seen at least this often (text data; default 1)",
+    "max_size": "at most this many regular tokens, the most frequent (text data)",
+    "lowercase": "lowercase the text (text data; default false)",
+    "too_long": "drop | truncate longer sequences (text data; default drop)",
+    "test_fraction": "held-out share of the sequences (text data; default 0.1)",
+    "vocab": "a saved vocabulary JSON to use instead of building one (text data)",
+    "encoding": "text file encoding (default utf-8)",
+}
 register_dataset("text:", help="text:PATH - token sequences, one per line (or per fortune entry); "
-                 "options tokens word|char, max_len, format lines|fortune, min_freq")(build_text_dataset)
+                 "options tokens word|char, max_len, format lines|fortune, min_freq",
+                 options=OPTION_HELP)(build_text_dataset)
