@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     for name, text in sorted(DATA_OPTIONS.items()):
         if name.replace("_", "-") not in taken:
             data_opts.add_argument(f"--{name.replace('_', '-')}", dest=f"data.options.{name}",
-                                   default=argparse.SUPPRESS, help=text)
+                                   metavar="VALUE", default=argparse.SUPPRESS, help=text)
     for entry in RUN_KINDS.items():
         entry.obj.add_train_arguments(p.add_argument_group(f"{entry.name} options"))
     for flag, key, hint in _flags():

@@ -75,13 +75,12 @@ def oracle_from_info(info: DataInfo) -> SeqGANGenerator:
     return build_oracle(**spec)
 
 
+# The oracle's embed_dim / hidden_dim stay --data-option only: as flags they would read like the model's sizes.
 @register_dataset("seqgan-oracle", help="SeqGAN synthetic data: 10,000 sequences of 20 tokens (vocab 5,000) "
                   "from a random N(0,1) LSTM; NLL-oracle measurable",
                   options={"vocab_size": "oracle vocabulary (seqgan-oracle; default 5000)",
                            "num_samples": "training sequences drawn from the oracle (seqgan-oracle; default 10000)",
-                           "sample_seed": "seed of the oracle's sample stream (seqgan-oracle; default 1)",
-                           "embed_dim": "oracle embedding size (seqgan-oracle; default 32)",
-                           "hidden_dim": "oracle LSTM size (seqgan-oracle; default 32)"})
+                           "sample_seed": "seed of the oracle's sample stream (seqgan-oracle; default 1)"})
 def build_oracle_dataset(cfg: Any) -> TensorDataset:
     """Options: seed (oracle weights, 0), sample_seed (1), num_samples (10000), vocab_size (5000),
     embed_dim (32), hidden_dim (32), max_len (20). ``data.split``: train, or test (a disjoint
