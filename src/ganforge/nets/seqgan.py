@@ -222,5 +222,9 @@ class SeqGANDiscriminator(Net):
         pooled = [F.relu(conv(e)).amax(dim=2) for conv in self.convs]
         return self.highway(torch.cat(pooled, dim=1))
 
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """(n, max_len) random token ids, for the shared net tests."""
+        return (torch.randint(0, self.vocab_size, (n, self.max_len), generator=generator),)
+
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.drop(self.features(x))).squeeze(1)

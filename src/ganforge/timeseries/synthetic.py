@@ -22,7 +22,7 @@ import numpy as np
 
 from ..data.base import TensorDataset, register_dataset
 from ..errors import GanforgeError
-from .data import OPTION_HELP, windows_dataset
+from . import data as series_data  # the module, not its names: ganforge.data imports us mid-way through it
 
 SYNTH_OPTIONS = {"length": "steps of a synthetic series (sines, garch; default 2000)",
                  "features": "columns of a synthetic series (sines: 2, garch: 1)",
@@ -63,12 +63,12 @@ def _build(name: str, fn: Any, default_features: int, cfg: Any) -> TensorDataset
     if opts.get("transform") == "returns":
         raise GanforgeError(f"{name}: transform 'returns' needs positive levels; use standardize or none")
     values = fn(length, features, seed)
-    return windows_dataset(values, [f"{name}{j}" for j in range(features)], name, limit=getattr(cfg, "limit", None),
+    return series_data.windows_dataset(values, [f"{name}{j}" for j in range(features)], name, limit=getattr(cfg, "limit", None),
                            **opts)
 
 
 @register_dataset("sines", help="synthetic noisy sine waves (2 columns; options window, length, features, seed)",
-                  options={**SYNTH_OPTIONS, "window": OPTION_HELP["window"]})
+                  options={**SYNTH_OPTIONS, "window": "length T of each window (series data; default 64)"})
 def build_sines(cfg: Any) -> TensorDataset:
     return _build("sines", sines, 2, cfg)
 
