@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DEMO_STEPS ?= 1500
+DEMO_STEPS ?= 2000
 
 .PHONY: demo test install test-deps chromium slow bench clean
 

@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images (smoke tests)")
+    p.add_argument("--eval-limit", type=int, default=None, help="evaluate on only N images (smoke tests)")
     p.add_argument("--out", type=Path, default=default_classifier_dir())
     args = p.parse_args(argv)
 
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     xtr, ytr = load_mnist("train", limit=args.limit)
-    xte, yte = load_mnist("test")
+    xte, yte = load_mnist("test", limit=args.eval_limit)
+    n_check = min(2000, args.eval_limit or 2000)
     xtr, xte = to_unit_range(xtr).unsqueeze(1), to_unit_range(xte).unsqueeze(1)
 
     net = MNISTClassifier(width=args.width, feature_dim=args.feature_dim)
@@ -88,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             sched.step()
             total, n_seen = total + float(loss.detach()) * len(idx), n_seen + len(idx)
         # Eval-mode accuracy on training images: checks batch-norm statistics, chooses nothing.
-        print(f"epoch {epoch + 1}/{args.epochs}  train loss {total / n_seen:.4f}  eval-mode accuracy on 2000 "
-              f"training images {accuracy(net, xtr[:2000], ytr[:2000]):.4f}  ({time.time() - t0:.0f} s)", flush=True)
+        print(f"epoch {epoch + 1}/{args.epochs}  train loss {total / n_seen:.4f}  eval-mode accuracy on {n_check} "
+              f"training images {accuracy(net, xtr[:n_check], ytr[:n_check]):.4f}  ({time.time() - t0:.0f} s)", flush=True)
 
-    train_acc = accuracy(net, xtr[:10000], ytr[:10000])
+    n_train_acc = min(10000, args.eval_limit or 10000)
+    train_acc = accuracy(net, xtr[:n_train_acc], ytr[:n_train_acc])
     test_acc = accuracy(net, xte, yte)
     params = sum(p.numel() for p in net.parameters())
     print(f"test accuracy {test_acc:.4f}  train accuracy (first 10k, no augmentation) {train_acc:.4f}  "

@@ -20,10 +20,6 @@ def tiny() -> dict:
     return {"train.progress": False, "train.tensorboard": False, "train.sample_every": 0, "train.log_every": 1}
 
 
-def state_equal(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     # GANFORGE_TEST_THREADS=1 helps on a machine busy with other work (thread spin-waits thrash)
     torch.set_num_threads(int(os.environ.get("GANFORGE_TEST_THREADS", min(2, os.cpu_count() or 1))))

@@ -13,7 +13,7 @@ from ganforge.errors import GanforgeError, TrainingDiverged
 from ganforge.families import FAMILIES
 from ganforge.training.checkpoint import load_checkpoint
 
-from conftest import state_equal
+from gf_asserts import state_equal
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

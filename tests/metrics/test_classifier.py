@@ -72,6 +72,6 @@ def test_training_script_smoke(tmp_path: Path):
     x = to_unit_range(load_mnist("train", limit=4)[0]).unsqueeze(1)
     out = mod.augment(x, torch.Generator().manual_seed(0))
     assert out.shape == x.shape and out.min() >= -1 - 1e-5 and out.max() <= 1 + 1e-5
-    assert mod.main(["--limit", "256", "--epochs", "1", "--width", "4", "--feature-dim", "8", "--threads", "1",
+    assert mod.main(["--limit", "256", "--epochs", "1", "--width", "4", "--feature-dim", "8", "--threads", "1", "--eval-limit", "200",
                      "--out", str(tmp_path / "clf")]) == 0
     assert isinstance(load_model(tmp_path / "clf"), MNISTClassifier)

@@ -11,11 +11,11 @@ from ganforge.data.base import to_unit_range
 from ganforge.data.idx import load_mnist
 from ganforge.errors import GanforgeError
 from ganforge.metrics import evaluate
-from ganforge.metrics.reference import parse_reference, reference_features, stats_dir
 from ganforge.metrics.features import build_extractor
+from ganforge.metrics.reference import parse_reference, reference_features, stats_dir
 from ganforge.nets import build_net, save_model
 
-FAST = dict(extractor="mnist", kid_subsets=5, kid_subset_size=50, is_splits=2, n=120)
+FAST = {"extractor": "mnist", "kid_subsets": 5, "kid_subset_size": 50, "is_splits": 2, "n": 120}
 
 
 @pytest.fixture(autouse=True)

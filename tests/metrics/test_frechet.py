@@ -3,8 +3,13 @@ import numpy as np
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.frechet import (feature_stats, fid_from_features, frechet_distance,
-                                      frechet_distance_scipy, trace_sqrt_product)
+from ganforge.metrics.frechet import (
+    feature_stats,
+    fid_from_features,
+    frechet_distance,
+    frechet_distance_scipy,
+    trace_sqrt_product,
+)
 
 
 def _random_cov(rng: np.random.Generator, d: int, rank: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from ganforge.metrics.kid import kid, polynomial_mmd2
 
 def _mmd2_loops(x: np.ndarray, y: np.ndarray) -> float:
     d = x.shape[1]
-    k = lambda a, b: (a @ b / d + 1) ** 3  # noqa: E731
+    k = lambda a, b: (a @ b / d + 1) ** 3
     m, n = len(x), len(y)
     sxx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     syy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.prdc import density_coverage, kth_neighbour_radii, precision_recall
 from ganforge.metrics.frechet import as_float64
+from ganforge.metrics.prdc import density_coverage, kth_neighbour_radii, precision_recall
 
 
 def _reference(real: np.ndarray, fake: np.ndarray, k: int):
@@ -24,10 +24,10 @@ def _reference(real: np.ndarray, fake: np.ndarray, k: int):
 def test_matches_brute_force():
     rng = np.random.default_rng(0)
     real, fake = rng.normal(size=(120, 6)), rng.normal(size=(90, 6)) * 1.4 + 0.3
-    p, r, d, c = _reference(real, fake, 3)
+    p, r, _, _ = _reference(real, fake, 3)
     assert precision_recall(real, fake, k=3) == pytest.approx((p, r), abs=1e-12)
-    p5, r5, d5, c5 = _reference(real, fake, 5)
-    assert density_coverage(real, fake, k=5) == pytest.approx((d5, c5), abs=1e-12)
+    _, _, d, c = _reference(real, fake, 5)
+    assert density_coverage(real, fake, k=5) == pytest.approx((d, c), abs=1e-12)
 
 
 def test_extremes():

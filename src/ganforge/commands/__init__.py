@@ -22,5 +22,6 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
     COMMANDS.register(name, Command(add_arguments, run, help), help=help)
 
 
-# Registration order is the order in `ganforge --help`.
+# Each module registers its command on import; `ganforge --help` lists them alphabetically.
+# runkinds, tabular and outputs register fit/sample models and sample writers, not commands.
 from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs  # noqa: E402,F401

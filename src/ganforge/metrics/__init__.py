@@ -9,7 +9,25 @@ from .prdc import density_coverage, precision_recall
 from .reference import reference_features
 from .toy import TOY_MODES, evaluate_toy, mode_metrics, toy_metrics
 
-__all__ = ["METRICS", "EXTRACTORS", "TOY_MODES", "build_extractor", "class_accuracy", "density_coverage", "evaluate",
-           "extract", "feature_stats", "fid_from_features", "frechet_distance", "frechet_distance_scipy",
-           "evaluate_toy", "inception_score", "kid", "mode_metrics", "polynomial_mmd2", "precision_recall", "reference_features",
-           "toy_metrics"]
+__all__ = [
+           "EXTRACTORS",
+           "METRICS",
+           "TOY_MODES",
+           "build_extractor",
+           "class_accuracy",
+           "density_coverage",
+           "evaluate",
+           "evaluate_toy",
+           "extract",
+           "feature_stats",
+           "fid_from_features",
+           "frechet_distance",
+           "frechet_distance_scipy",
+           "inception_score",
+           "kid",
+           "mode_metrics",
+           "polynomial_mmd2",
+           "precision_recall",
+           "reference_features",
+           "toy_metrics",
+]

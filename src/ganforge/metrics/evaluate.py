@@ -24,7 +24,8 @@ folder or an array (see :func:`evaluate`).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 
@@ -155,10 +156,10 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
 
         batches = tqdm(batches, total=-(-src.count // batch_size), desc=f"evaluating {src.description}", unit="batch")
     for x, y in batches:
-        for e in feats:
-            feats[e].append(extractors[e](x).cpu())
-        for e in logits:
-            logits[e].append(extractors[e].logits(x).cpu())
+        for e, chunks in feats.items():
+            chunks.append(extractors[e](x).cpu())
+        for e, chunks in logits.items():
+            chunks.append(extractors[e].logits(x).cpu())
         if clf is not None:
             clf_logits.append(clf.logits(x).cpu())
         if "class_acc" in wanted:

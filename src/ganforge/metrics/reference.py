@@ -86,7 +86,7 @@ def reference_source(reference: Any, n: int | None) -> tuple[ImageSource, str]:
                             "(e.g. mnist-test), folder:PATH, an image folder or an array")
     text = str(reference)
     if text.startswith("folder:") or Path(text).is_dir():
-        path = text[len("folder:"):] if text.startswith("folder:") else text
+        path = text.removeprefix("folder:")
         src = folder_source(path, n)
         return src, f"folder:{path}"
     base, split = parse_reference(text)
