@@ -7,6 +7,6 @@ from .data import build_text_dataset, read_sequences
 from .oracle import build_oracle, oracle_from_info, oracle_nll, sample_sequences
 from .metrics import bleu, self_bleu, sentence_bleu
 
-__all__ = ["Vocabulary", "format_samples", "tokenize", "detokenize", "vocab_from_info", "build_text_dataset", "read_sequences",
-           "build_oracle", "oracle_from_info", "oracle_nll", "sample_sequences", "bleu", "self_bleu",
+__all__ = ["Vocabulary", "format_samples", "tokenize", "detokenize", "vocab_from_info", "build_text_dataset",
+           "read_sequences", "build_oracle", "oracle_from_info", "oracle_nll", "sample_sequences", "bleu", "self_bleu",
            "sentence_bleu"]
