@@ -48,10 +48,22 @@ def parse() -> argparse.Namespace:
       help="also continue MLE from the pre-trained G for this many epochs (a control for the adversarial phase)")
     a("--pretrained", default=None,
       help="folder of a saved MLE-pre-trained G: saved there after MLE if absent, loaded (skipping MLE) if present")
+    a("--reward", default="d", choices=["d", "constant"],
+      help="d: D's probability of real (SeqGAN); constant: 0.5 for every sequence (ablation, D unused)")
+    a("--temperatures", type=lambda s: [float(t) for t in s.split(",") if t], default=[],
+      help="also evaluate the MLE generator sampled at these temperatures, e.g. 0.9,0.8")
     a("--seed", type=int, default=0)
     a("--threads", type=int, default=1)
     a("--out", default=None, help="write the results as JSON here")
     return p.parse_args()
+
+
+class ConstantCritic(torch.nn.Module):
+    """Ablation: a "discriminator" whose probability of real is always 0.5, so the policy
+    gradient gets no information from D and any change comes from REINFORCE's own drift."""
+
+    def forward(self, x: torch.Tensor, c=None) -> torch.Tensor:
+        return torch.zeros(x.shape[0])
 
 
 def main() -> None:
@@ -62,17 +74,27 @@ def main() -> None:
     gen = torch.Generator().manual_seed(args.seed + 100)   # batches and samples of training
     eval_seed = [10_000]
 
-    def nll(model) -> float:
-        eval_seed[0] += 1
-        return oracle_nll(oracle, sample_sequences(model, args.eval_samples, eval_seed[0]))
-
     def log(msg: str) -> None:
         print(f"[wall {time.time() - t0:6.0f}s cpu {time.process_time() - c0:6.0f}s] {msg}", flush=True)
 
     oracle = build_oracle(seed=0)
     data = sample_sequences(oracle, args.num_train, seed=1)
+    held_out = sample_sequences(oracle, args.eval_samples, seed=2)
+
+    @torch.no_grad()
+    def evaluate(model, temperature: float = 1.0) -> dict:
+        """nll_oracle: oracle NLL of the model's samples (quality); nll_test: the model's NLL of
+        held-out oracle sequences (coverage); entropy: the model's NLL of its own samples."""
+        eval_seed[0] += 1
+        s = sample_sequences(model, args.eval_samples, eval_seed[0], temperature=temperature)
+        return {"nll_oracle": oracle_nll(oracle, s), "nll_test": oracle_nll(model, held_out),
+                "entropy": oracle_nll(model, s)}
+
+    def fmt(e: dict) -> str:
+        return ", ".join(f"{k} {v:.3f}" for k, v in e.items() if k in ("nll_oracle", "nll_test", "entropy"))
+
     res: dict = {"args": vars(args), "curve": []}
-    res["oracle_own"] = nll(oracle)
+    res["oracle_own"] = evaluate(oracle)
     uniform = torch.randint(0, oracle.vocab_size, (args.eval_samples, oracle.max_len), generator=gen)
     res["uniform_tokens"] = oracle_nll(oracle, uniform)
 
@@ -83,9 +105,9 @@ def main() -> None:
     else:
         fs = dict(embed_dim=64, filter_sizes=[2, 3, 4, 5], num_filters=[32, 32, 32, 32])
     d = build_net("seqgan_d", vocab_size=5000, max_len=20, dropout=0.25, **fs)
-    res["untrained_g"] = nll(g)
-    log(f"references: oracle's own samples {res['oracle_own']:.3f}, uniform tokens "
-        f"{res['uniform_tokens']:.3f}, untrained G {res['untrained_g']:.3f}")
+    res["untrained_g"] = evaluate(g)
+    log(f"oracle: {fmt(res['oracle_own'])}; uniform tokens: nll_oracle {res['uniform_tokens']:.3f}; "
+        f"untrained G: {fmt(res['untrained_g'])}")
 
     g_opt = torch.optim.Adam(g.parameters(), lr=args.g_lr)
     n_batches = args.num_train // args.batch_size
@@ -96,37 +118,39 @@ def main() -> None:
                   for i in range(n_batches)]
         return sum(losses) / len(losses)
 
-    reuse = args.pretrained and Path(args.pretrained, "config.json").is_file()
+    reuse = bool(args.pretrained) and Path(args.pretrained, "config.json").is_file()
     if reuse:
         saved = load_model(args.pretrained)
         g.load_state_dict(saved.state_dict())
-        res["curve"] = saved.meta["curve"]
         res["args"]["mle_epochs"] = saved.meta["epochs"]
-        log(f"loaded the MLE-pre-trained G from {args.pretrained} ({saved.meta['epochs']} epochs; "
-            f"the control then restarts Adam)")
+        res["curve"] = saved.meta["curve"]
+        log(f"loaded the MLE-pre-trained G from {args.pretrained} ({saved.meta['epochs']} epochs)")
     for ep in range(1, 0 if reuse else args.mle_epochs + 1):
         loss = mle_epoch(g, g_opt)
         if ep % args.eval_every == 0 or ep == args.mle_epochs:
-            v = nll(g)
-            res["curve"].append({"phase": "mle", "epoch": ep, "nll_oracle": v, "train_nll": loss})
-            log(f"MLE epoch {ep}: train NLL {loss:.3f}, NLL-oracle {v:.3f}")
-    res["after_mle"] = res["curve"][-1]["nll_oracle"] if res["curve"] else res["untrained_g"]
+            e = evaluate(g)
+            res["curve"].append({"phase": "mle", "epoch": ep, "train_nll": loss, **e})
+            log(f"MLE epoch {ep}: train NLL {loss:.3f}, {fmt(e)}")
     if args.pretrained and not reuse:
         save_model(g, args.pretrained, meta={"epochs": args.mle_epochs, "curve": res["curve"]})
+    res["after_mle"] = evaluate(g)
+    log(f"after MLE: {fmt(res['after_mle'])}")
+    for temp in args.temperatures:
+        res[f"after_mle_temperature_{temp}"] = e = evaluate(g, temp)
+        log(f"after MLE, sampled at temperature {temp}: {fmt(e)}")
     pretrained = {k: v.clone() for k, v in g.state_dict().items()}
-    opt_state = g_opt.state_dict()
 
     d_opt = torch.optim.Adam(d.parameters(), lr=args.d_lr)
 
     def d_steps(k: int) -> dict:
         out: dict = {}
-        for _ in range(k):
+        for _ in range(0 if args.reward == "constant" else k):
             idx = torch.randint(0, args.num_train, (args.batch_size,), generator=gen)
             out = d_step(d, d_opt, g, {"x": data[idx]}, generator=gen)
         return out
 
-    s = d_steps(args.d_pre_steps)
-    log(f"D pre-trained {args.d_pre_steps} steps: {s}")
+    log(f"D pre-trained {args.d_pre_steps} steps: {d_steps(args.d_pre_steps)}")
+    critic = ConstantCritic() if args.reward == "constant" else d
 
     rollout = make_rollout_net(g)
     # A fresh Adam for the policy-gradient phase, as in the official code (its moment estimates
@@ -136,25 +160,28 @@ def main() -> None:
     batch = {"x": data[: args.batch_size]}   # only its size matters to pg_step
     for r in range(1, args.adv_rounds + 1):
         for _ in range(args.g_steps):
-            gs = pg_step(g, g_opt, rollout, d, batch, n_rollouts=args.n_rollouts, baseline=args.baseline,
+            gs = pg_step(g, g_opt, rollout, critic, batch, n_rollouts=args.n_rollouts, baseline=args.baseline,
                          generator=gen)
         update_rollout(rollout, g, args.rollout_rate)
         ds = d_steps(args.d_steps)
         if r % args.eval_every == 0 or r == args.adv_rounds:
-            v = nll(g)
-            res["curve"].append({"phase": "adversarial", "round": r, "nll_oracle": v, **gs, **ds})
-            log(f"adv round {r}: NLL-oracle {v:.3f}, reward {gs['reward']:.3f}, D {ds}")
-    res["after_adversarial"] = res["curve"][-1]["nll_oracle"]
+            e = evaluate(g)
+            res["curve"].append({"phase": "adversarial", "round": r, **e, **gs, **ds})
+            log(f"adv round {r}: {fmt(e)}, reward {gs['reward']:.3f}, "
+                + ", ".join(f"{k} {v:.3f}" for k, v in ds.items()))
+    if args.adv_rounds:
+        res["after_adversarial"] = evaluate(g)
+        log(f"after adversarial: {fmt(res['after_adversarial'])}")
     res["adversarial_cpu_seconds"] = time.process_time() - t_adv
 
     if args.control_epochs:
+        # Control: the same pre-trained G trained further by MLE instead (fresh Adam).
         g.load_state_dict(pretrained)
         g_opt = torch.optim.Adam(g.parameters(), lr=args.g_lr)
-        g_opt.load_state_dict(opt_state)
         for _ in range(args.control_epochs):
             mle_epoch(g, g_opt)
-        res["mle_continued"] = nll(g)
-        log(f"control: MLE continued {args.control_epochs} more epochs: NLL-oracle {res['mle_continued']:.3f}")
+        res["mle_continued"] = evaluate(g)
+        log(f"control: MLE continued {args.control_epochs} more epochs: {fmt(res['mle_continued'])}")
 
     res["seconds"], res["cpu_seconds"] = time.time() - t0, time.process_time() - c0
     log("summary: " + json.dumps({k: v for k, v in res.items() if k not in ("curve", "args")}))

@@ -82,6 +82,8 @@ def main() -> None:
     def evaluate(tag: str, g) -> dict:
         s = g.sample(args.eval_samples, generator=torch.Generator().manual_seed(123))
         sc = scores([vocab.decode_tokens(r) for r in s.tolist()])
+        with torch.no_grad():   # per-token NLL of held-out sentences: shows over-fitting
+            sc["test_nll"] = float(g.nll(test.x).mean())
         texts = vocab.decode_batch(s[: args.show])
         log(f"{tag}: " + ", ".join(f"{k} {v:.3f}" for k, v in sc.items()))
         for t in texts:
@@ -104,7 +106,9 @@ def main() -> None:
     for ep in range(1, args.mle_epochs + 1):
         perm = torch.randperm(n, generator=gen)
         losses = [mle_step(g, g_opt, {"x": x[perm[i:i + bs]]})["g_mle"] for i in range(0, n - bs + 1, bs)]
-        log(f"MLE epoch {ep}: train NLL {sum(losses) / len(losses):.3f}")
+        with torch.no_grad():
+            test_nll = float(g.nll(test.x).mean())
+        log(f"MLE epoch {ep}: train NLL {sum(losses) / len(losses):.3f}, held-out NLL {test_nll:.3f}")
     res["after_mle"] = evaluate("after MLE", g)
 
     def d_steps(k: int) -> dict:

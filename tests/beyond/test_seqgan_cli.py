@@ -13,7 +13,8 @@ from ganforge.training.checkpoint import load_checkpoint
 QUIET = ["--no-progress", "--no-tensorboard", "--sample-every", "0", "--log-every", "1"]
 LINES = ["the cat sat on the mat", "the dog ate the bone", "a bird sang in the tree", "the cat ate the fish",
          "a dog sat in the sun", "the bird ate a worm", "the sun sat on a tree", "a cat sang to the dog"]
-SCHEDULE = ["--option", "mle_steps=2", "--option", "d_pretrain_steps=1", "--option", "n_rollouts=2", "--width", "8"]
+SCHEDULE = ["--option", "mle_steps=2", "--option", "d_pretrain_steps=1", "--option", "n_rollouts=2", "--width", "8",
+            "--d-steps", "2"]
 
 
 @pytest.fixture

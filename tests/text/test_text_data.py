@@ -24,7 +24,8 @@ def test_lines_format_pads_and_keeps_vocab(tmp_path):
     assert ds.info.kind == "tokens" and ds.info.shape == (8,)
     assert ds.x.shape == (4, 8) and ds.x.dtype == torch.int64     # blank line skipped
     v = vocab_from_info(ds.info)
-    assert sorted(v.decode_batch(ds.x)) == sorted(["the cat sat on the mat", "the dog sat", "a cat ran away", "the end"])
+    want = ["the cat sat on the mat", "the dog sat", "a cat ran away", "the end"]
+    assert sorted(v.decode_batch(ds.x)) == sorted(want)
     assert ds.info.extra["vocab_size"] == len(v) and ds.info.extra["pad_token"] == 0
     assert (ds.x == v.eos_id).sum(1).tolist() == [1, 1, 1, 1]
 

@@ -12,7 +12,8 @@ run continues exactly):
   ``n_rollouts`` rollouts per prefix, the rollout net moved towards G (rate ``rollout_rate``),
   then ``--d-steps`` D steps.
 
-Family options (``--option NAME=VALUE``): mle_steps (default 1000), d_pretrain_steps (200),
+Family options (``--option NAME=VALUE``): mle_steps (default 4700), d_pretrain_steps (40, of
+``--d-steps`` (15) D steps each),
 n_rollouts (16), rollout_rate (0.8), baseline (none | mean), grad_clip (5.0), embed_dim (32),
 hidden_dim (32; ``--width`` sets it too), d_embed_dim (64). ``train.steps`` counts all
 iterations. The policy-gradient phase gets a fresh Adam, as in the official code.
@@ -29,7 +30,7 @@ from ..nets import build_net
 from . import _seqgan_steps as steps
 from .base import Family, Phase, register_family
 
-OPTIONS = {"mle_steps": 1000, "d_pretrain_steps": 200, "n_rollouts": 16, "rollout_rate": 0.8, "baseline": "none",
+OPTIONS = {"mle_steps": 4700, "d_pretrain_steps": 40, "n_rollouts": 16, "rollout_rate": 0.8, "baseline": "none",
            "grad_clip": 5.0, "embed_dim": 32, "hidden_dim": 32, "d_embed_dim": 64}
 
 
@@ -116,10 +117,11 @@ class SeqGANFamily(Family):
 register_family(
     "seqgan", SeqGANFamily,
     {"model": {"g_net": "seqgan_g", "d_net": "seqgan_d"},
-     "train": {"d_steps": 1, "optimizer": "adam", "lr_g": 0.01, "lr_d": 1e-4, "betas": (0.9, 0.999)},
+     "train": {"d_steps": 15, "optimizer": "adam", "lr_g": 0.01, "lr_d": 1e-4, "betas": (0.9, 0.999)},
      "options": dict(OPTIONS)},
     help="SeqGAN (Yu et al. 2017): LSTM G pre-trained by MLE, CNN D, then REINFORCE with rollout rewards; "
          "--data text:PATH or seqgan-oracle",
     smoke={"data.name": "seqgan-oracle", "data.resolution": None, "data.limit": 32, "data.batch_size": 8,
            "data.options": {"vocab_size": 30, "max_len": 6, "num_samples": 32},
-           "options": {"mle_steps": 1, "d_pretrain_steps": 1, "n_rollouts": 2}, "model.width": 8})
+           "options": {"mle_steps": 1, "d_pretrain_steps": 1, "n_rollouts": 2}, "model.width": 8,
+           "train.d_steps": 2})

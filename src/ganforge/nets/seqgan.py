@@ -183,7 +183,7 @@ class Highway(nn.Module):
         return t * F.relu(self.transform(h)) + (1.0 - t) * h
 
 
-@register_net("seqgan_d", help="SeqGAN discriminator: CNN over token embeddings, several widths, max-over-time, highway")
+@register_net("seqgan_d", help="SeqGAN discriminator: CNN over token embeddings, several widths, max-pool, highway")
 class SeqGANDiscriminator(Net):
     """Token ids (N, T) -> raw logits (N,) of "real". One Conv1d per filter width over the
     embedded sequence, ReLU, max over time; the concatenated features pass a highway layer and
@@ -217,7 +217,8 @@ class SeqGANDiscriminator(Net):
         if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
             raise GanforgeError(f"seqgan_d: x must be (N, T) integer token ids, got {tuple(x.shape)} {x.dtype}")
         if x.shape[1] < self.min_len:
-            raise GanforgeError(f"seqgan_d: sequences of length {x.shape[1]} are shorter than the widest filter ({self.min_len})")
+            raise GanforgeError(f"seqgan_d: sequences of length {x.shape[1]} are shorter than the widest "
+                                f"filter ({self.min_len})")
         e = self.embed(x).transpose(1, 2)                      # (N, E, T)
         pooled = [F.relu(conv(e)).amax(dim=2) for conv in self.convs]
         return self.highway(torch.cat(pooled, dim=1))

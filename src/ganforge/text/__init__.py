@@ -8,6 +8,6 @@ from .oracle import build_oracle, oracle_from_info, oracle_nll, sample_sequences
 from .metrics import bleu, self_bleu, sentence_bleu
 from . import plot as _plot  # noqa: F401,E402  (sample pictures of kind tokens)
 
-__all__ = ["Vocabulary", "format_samples", "tokenize", "detokenize", "vocab_from_info", "build_text_dataset", "read_sequences",
-           "build_oracle", "oracle_from_info", "oracle_nll", "sample_sequences", "bleu", "self_bleu",
+__all__ = ["Vocabulary", "format_samples", "tokenize", "detokenize", "vocab_from_info", "build_text_dataset",
+           "read_sequences", "build_oracle", "oracle_from_info", "oracle_nll", "sample_sequences", "bleu", "self_bleu",
            "sentence_bleu"]
