@@ -23,4 +23,5 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 
 # Each module registers its command on import; `ganforge --help` lists them alphabetically.
-from . import listing, train, sampling, evaluate, serve, apps  # noqa: E402,F401
+# runkinds, tabular and outputs register fit/sample models and sample writers, not commands.
+from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs, apps  # noqa: E402,F401

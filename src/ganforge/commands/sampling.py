@@ -51,9 +51,12 @@ def add_sample(p: Any) -> None:
     p.add_argument("--truncation", type=float, default=None,
                    help="truncation for generators that have the trick (psi in [0, 1] for StyleGAN-like nets, "
                         "the truncated-normal threshold for BigGAN-like ones)")
-    p.add_argument("--out", default="samples.png", help="output file or folder")
-    p.add_argument("--format", choices=("png", "npy", "folder"), default=None,
-                   help="png grid, npy array or a folder of PNGs (default: from --out's suffix)")
+    p.add_argument("--out", default=None,
+                   help="output file or folder (default samples.png; tables and series: samples.csv)")
+    p.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="tabular models: only rows with this value in a discrete column (repeatable)")
+    p.add_argument("--format", choices=("png", "npy", "folder", "table"), default=None,
+                   help="png grid, npy array, a folder of PNGs, or a table (series) (default: from --out's suffix)")
     p.add_argument("--nrow", type=int, default=None, help="images per grid row")
     p.add_argument("--device", default="cpu")
 
@@ -63,8 +66,15 @@ def run_sample(args: Any) -> int:
 
     from ..api import _device, _labels, generate, latents
     from ..nets.controls import truncation_kwargs
+    from .outputs import SAMPLE_WRITERS
+    from .runkinds import RUN_KINDS, run_kind_of
 
+    kind = run_kind_of(args.run)
+    if kind is not None:  # a fit/sample model (e.g. tabular) samples itself
+        return RUN_KINDS.get(kind).sample(Path(args.run), args)
     G = ganforge.load(args.run, device=args.device)
+    if args.condition:
+        raise GanforgeError("--condition applies to tabular models; this run holds a generator (use --class)")
     try:
         lat_kw, fwd_kw = truncation_kwargs(G, args.truncation)
     except ValueError as e:
@@ -77,7 +87,10 @@ def run_sample(args: Any) -> int:
             raise GanforgeError(f"--n must be positive, got {args.n}")
         z = latents(G, args.n, args.seed, **lat_kw)
     x = generate(G, z, _labels(G, len(z), args.label, _device(G)), **fwd_kw)
-    path = _write(x, args.out, args.format, _kind(G), args.nrow)
+    if _kind(G) in SAMPLE_WRITERS:
+        print(SAMPLE_WRITERS.get(_kind(G))(x, G, args))
+        return 0
+    path = _write(x, args.out or "samples.png", args.format, _kind(G), args.nrow)
     print(f"wrote {len(x)} samples to {path}")
     return 0
 

@@ -26,6 +26,9 @@ def _flags() -> list[tuple[str, str, Any]]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..data.base import DATA_OPTIONS
+    from .runkinds import RUN_KINDS
+
     p.add_argument("target", help="a family name (see `ganforge list families`) or a YAML config file")
     p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
     p.add_argument("--overwrite", action="store_true", help="start again in an --out that already holds a run")
@@ -36,6 +39,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                    help="set any config field (repeatable)")
     groups = {s: p.add_argument_group(f"{s} options") for s in ("data", "model", "train")}
+    taken = {flag for flag, _, _ in _flags()}
+    data_opts = p.add_argument_group("dataset options (set data.options.NAME; see each dataset's help)")
+    for name, text in sorted(DATA_OPTIONS.items()):
+        if name.replace("_", "-") not in taken:
+            data_opts.add_argument(f"--{name.replace('_', '-')}", dest=f"data.options.{name}",
+                                   metavar="VALUE", default=argparse.SUPPRESS, help=text)
+    for entry in RUN_KINDS.items():
+        entry.obj.add_train_arguments(p.add_argument_group(f"{entry.name} options"))
     for flag, key, hint in _flags():
         sec = key.split(".")[0]
         help_text = f"{key}"
@@ -50,10 +61,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..api import make_config
-    from ..config import parse_kv, parse_scalar
+    from ..config import RunConfig, parse_kv, parse_scalar
     from ..training.loop import train
+    from .runkinds import RUN_KINDS
 
-    overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if "." in k}
+    data_options = {k[len("data.options."):]: parse_scalar(v) for k, v in vars(args).items()
+                    if k.startswith("data.options.")}
+    overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if "." in k and not k.startswith("data.options.")}
     for k, v in list(overrides.items()):
         if isinstance(v, list):
             overrides[k] = v
@@ -66,8 +80,12 @@ def run(args: argparse.Namespace) -> int:
     if args.option:
         overrides["options"] = parse_kv(args.option, "--option")
     cfg = make_config(args.target, **overrides)
+    cfg.data.options.update(data_options)
     if args.data_option:
         cfg.data.options.update(parse_kv(args.data_option, "--data-option"))
+    if cfg.family in RUN_KINDS:  # a fit/sample model, not a loop family
+        explicit = set(cfg.diff(RunConfig(family=cfg.family))) | set(overrides)
+        return RUN_KINDS.get(cfg.family).train(cfg, args, explicit)
     result = train(cfg, resume=args.resume, overwrite=args.overwrite)
     print(f"run folder: {result.out}  (step {result.step})")
     return 0

@@ -68,17 +68,23 @@ class TensorDataset:
 
 DatasetBuilder = Callable[..., TensorDataset]
 DATASETS: Registry[DatasetBuilder] = Registry("dataset")
+#: dataset-specific options (keys of ``DataConfig.options``) -> one-line help; the command line
+#: offers each as a flag (``--window 64`` sets ``data.options.window``)
+DATA_OPTIONS: dict[str, str] = {}
 
 
-def register_dataset(name: str, help: str = ""):
+def register_dataset(name: str, help: str = "", options: dict[str, str] | None = None):
     """Decorator: register ``builder(cfg: DataConfig, **params) -> TensorDataset`` under ``name``.
 
     A name ending in ``:`` (e.g. ``folder:``) is a prefix dataset: ``folder:PATH`` calls the
-    builder with ``path=PATH``.
+    builder with ``path=PATH``. ``options`` names the keys of ``cfg.options`` the builder reads,
+    with a one-line help each (datasets may share an option name, e.g. ``window``).
     """
 
     def deco(fn: DatasetBuilder) -> DatasetBuilder:
         DATASETS.register(name, fn, help=help)
+        for key, text in (options or {}).items():
+            DATA_OPTIONS.setdefault(key, text)
         return fn
 
     return deco

@@ -7,7 +7,8 @@ from .data import SeriesScaler, arch_series_path, build_series, make_windows, re
 from .evaluate import (acf, compare_stylized_facts, discriminative_score, excess_kurtosis, predictive_score,
                        stylized_facts)
 from .nets import RecurrentDiscriminator, RecurrentGenerator
+from .plot import paths_frame, plot_series, to_original_units
 
 __all__ = ["RecurrentDiscriminator", "RecurrentGenerator", "SeriesScaler", "acf", "arch_series_path",
            "build_series", "compare_stylized_facts", "discriminative_score", "excess_kurtosis", "make_windows",
-           "predictive_score", "read_series", "series_dataset", "stylized_facts"]
+           "paths_frame", "plot_series", "predictive_score", "to_original_units", "read_series", "series_dataset", "stylized_facts"]

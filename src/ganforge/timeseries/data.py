@@ -170,6 +170,14 @@ def series_dataset(path: str, window: int = 64, stride: int = 1, columns: Sequen
                    nan: str = "error", limit: int | None = None) -> TensorDataset:
     """The ``series:`` dataset as a function (see the module docstring for the options)."""
     values, names, dates = read_series(path, columns, date_column, nan)
+    return windows_dataset(values, names, f"series:{path}", window, stride, transform, context, limit,
+                           dates=dates, path=path)
+
+
+def windows_dataset(values: np.ndarray, names: Sequence[str], name: str, window: int = 64, stride: int = 1,
+                    transform: str = "standardize", context: int = 0, limit: int | None = None,
+                    dates: pd.Series | None = None, path: str | None = None) -> TensorDataset:
+    """Scale a (T, F) series and cut it into windows: the dataset ``name`` of kind ``series``."""
     scaler = SeriesScaler(transform)
     scaled = scaler.fit_transform(values, names)
     full = make_windows(scaled, window + context, stride)
@@ -178,18 +186,30 @@ def series_dataset(path: str, window: int = 64, stride: int = 1, columns: Sequen
         fields["context"] = torch.from_numpy(full[:, :context]).float()
     if limit:
         fields = {k: v[:limit] for k, v in fields.items()}
-    extra: dict[str, Any] = {"columns": names, "scaler": scaler.to_dict(), "window": window, "stride": stride,
+    extra: dict[str, Any] = {"columns": list(names), "scaler": scaler.to_dict(), "window": window, "stride": stride,
                              "context": context, "path": path, "steps": int(scaled.shape[0])}
     if dates is not None and len(dates):
         extra["dates"] = [str(dates.iloc[0].date()), str(dates.iloc[-1].date())]
-    info = DataInfo(name=f"series:{path}", kind="series", shape=(window, len(names)), extra=extra)
+    info = DataInfo(name=name, kind="series", shape=(window, len(names)), extra=extra)
     return TensorDataset(fields, info)
 
 
 OPTION_NAMES = ("window", "stride", "columns", "transform", "context", "date_column", "nan")
 
 
-@register_dataset("series:", help="windows of a CSV time series (series:PATH.csv or series:arch:sp500)")
+OPTION_HELP = {
+    "window": "length T of each window (series data; default 64)",
+    "stride": "steps between window starts (series data; default 1)",
+    "columns": "feature columns, comma-separated (series data; default: every numeric column)",
+    "transform": "standardize | returns | none (series data; default standardize)",
+    "context": "past steps given to conditional nets as the field 'context' (series data; default 0)",
+    "date_column": "the column that orders the rows (series data; default: one named date/time/timestamp)",
+    "nan": "error | drop rows with a missing value (series data; default error)",
+}
+
+
+@register_dataset("series:", help="windows of a CSV time series (series:PATH.csv or series:arch:sp500)",
+                  options=OPTION_HELP)
 def build_series(cfg: Any, path: str) -> TensorDataset:
     opts = dict(getattr(cfg, "options", {}) or {})
     unknown = sorted(set(opts) - set(OPTION_NAMES))

@@ -99,7 +99,9 @@ def plot_losses(metrics_path: Path, out_path: Path) -> Path | None:
     for k, lab in (("d_real", "D(x)"), ("d_fake", "D(G(z))")):
         if any(k in r for r in rows):
             a2.plot(steps, [r.get(k) for r in rows], label=lab)
-    a2.set_xlabel("step"), a2.set_title("discriminator outputs"), a2.legend()
+    a2.set_xlabel("step"), a2.set_title("discriminator outputs")
+    if a2.lines:  # families without D(x)/D(G(z)) records (tabular, MLE stages) leave the panel empty
+        a2.legend()
     fig.tight_layout()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path)

@@ -21,6 +21,7 @@ from ..errors import GanforgeError, TrainingDiverged
 from ..families import FAMILIES, Family
 from ..imageio import save_grid, save_points
 from ..nets import save_model
+from ..plots import SAMPLE_PLOTS
 from .checkpoint import CHECKPOINT_NAME, FORMAT_VERSION, atomic_save, load_checkpoint, rng_state, set_rng_state
 from .distributed import DistContext, init_distributed
 from .ema import EMA
@@ -223,6 +224,10 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
             with torch.no_grad():
                 many = family.sample(2000, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
             save_points(many, path, reference=reference, title=f"step {step}")
+        elif dataset.info.kind in SAMPLE_PLOTS:  # other kinds draw themselves (ganforge.plots)
+            # evenly spaced real samples (neighbouring windows of a series overlap almost entirely)
+            real = dataset.x[torch.linspace(0, len(dataset) - 1, min(cfg.train.grid, len(dataset))).long()]
+            SAMPLE_PLOTS.get(dataset.info.kind)(x.float().cpu(), path, dataset.info, real=real, title=f"step {step}")
 
     hooks = list(hooks or [])
     monitor = None

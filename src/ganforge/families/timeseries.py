@@ -1,0 +1,93 @@
+"""The ``timeseries`` family: a recurrent GAN over windows of a multivariate series (RCGAN,
+Esteban et al. 2017), with the nets ``rnn_g`` / ``rnn_d`` and the losses of
+:mod:`ganforge.families._timeseries_steps`.
+
+Each iteration runs the discriminator phase ``d_steps`` times, then one generator phase. The
+nets are conditioned on the window's past when the dataset has ``context`` > 0 (the batch's
+``context`` field), or on class labels when it has them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import GanforgeError
+from ..losses import LOSSES
+from ..nets import build_net
+from . import _timeseries_steps as steps
+from .base import Family, Phase, frozen, register_family
+
+
+class TimeSeriesFamily(Family):
+    """Recurrent GAN for windows (N, T, F) of a series (RCGAN-style LSTM generator and critic)."""
+
+    def __init__(self, cfg, info, device, dist) -> None:
+        super().__init__(cfg, info, device, dist)
+        if info.kind != "series" or len(info.shape) != 2:
+            raise GanforgeError(f"family {cfg.family!r} trains on windows of a series (series:PATH.csv, sines, "
+                                f"garch); dataset {info.name!r} is of kind {info.kind!r}")
+        t, m = cfg.train, cfg.model
+        window, features = info.shape
+        context = int(info.extra.get("context", 0) or 0)
+        cond = {"num_classes": info.num_classes if not context else 0, "context_len": context}
+        g_kw: dict[str, Any] = {"z_dim": m.z_dim, "seq_len": window, "features": features, **cond}
+        d_kw: dict[str, Any] = {"seq_len": window, "features": features, **cond}
+        if m.width is not None:
+            g_kw["hidden"] = d_kw["hidden"] = m.width
+        G = build_net(m.g_net, **{**g_kw, **m.g_kwargs})
+        D = build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+        self.nets = {"G": G.to(device), "D": D.to(device)}
+        self.loss = LOSSES.get(t.loss)
+        self.add_optimizer("G", ["G"], t.lr_g)
+        self.add_optimizer("D", ["D"], t.lr_d)
+
+    def phases(self) -> list[Phase]:
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps),
+                Phase("G", self.g_step, uses_data=False)]
+
+    def sample(self, n: int, generator: torch.Generator | None = None, net: torch.nn.Module | None = None,
+               labels: Tensor | None = None) -> Tensor:
+        G = net if net is not None else self.nets["G"]
+        if getattr(G, "context_len", 0):
+            # a past to continue from: the first windows' contexts of the dataset are not at hand
+            # here, so grids of context models start from a flat (zero) past in scaled units
+            c = torch.zeros(n, G.context_len, G.features, device=self.device)
+            return G(G.sample_latent(n, generator=generator, device=self.device), c)
+        return super().sample(n, generator, net, labels)
+
+    def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        G, D = self.nets["G"], self.nets["D"]
+        with self.autocast():
+            loss, real, fake = steps.d_losses(G, D, batch, d_loss=lambda r, f: self.loss.d(r.float(), f.float()))
+        self.update("D", loss)
+        r, f = real.detach().float(), fake.detach().float()
+        prob = self.loss.probabilistic
+        return {"d_loss": loss.detach(),
+                "d_real": torch.sigmoid(r).mean() if prob else r.mean(),
+                "d_fake": torch.sigmoid(f).mean() if prob else f.mean(),
+                "d_acc": 0.5 * ((r > 0).float().mean() + (f <= 0).float().mean())}
+
+    def g_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        G, D = self.nets["G"], self.nets["D"]
+        with frozen(D), self.autocast():
+            loss, fake = steps.g_losses(G, D, batch, g_loss=lambda f: self.loss.g(f.float()))
+        norm = self.update("G", loss, grad_norm=True)
+        return {"g_loss": loss.detach(), "g_grad_norm": norm, "d_fooled": (fake.detach().float() > 0).float().mean()}
+
+    def export_meta(self) -> dict[str, Any]:
+        # the scaler and column names let `ganforge sample` write series in original units
+        extra = {k: self.info.extra[k] for k in ("columns", "scaler", "window", "context") if k in self.info.extra}
+        return {**super().export_meta(), "data_extra": extra}
+
+
+register_family(
+    "timeseries", TimeSeriesFamily,
+    {"model": {"g_net": "rnn_g", "d_net": "rnn_d", "z_dim": 8},
+     "train": {"loss": "nonsaturating", "d_steps": 1, "optimizer": "adam", "lr_g": 1e-3, "lr_d": 1e-3,
+               "betas": (0.5, 0.999)}},
+    help="recurrent GAN for multivariate series (RCGAN, Esteban et al. 2017): LSTM G and D over windows; "
+         "--data series:PATH.csv --window 64",
+    smoke={"data.name": "sines", "data.options": {"window": 8, "length": 200}, "data.limit": 64,
+           "data.resolution": None, "model.width": 8})

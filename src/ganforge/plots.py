@@ -1,0 +1,37 @@
+"""Sample pictures for kinds of data that are neither images nor points, chosen by the data's
+kind (``DataInfo.kind``): the training loop and ``ganforge sample`` look the kind up here
+instead of branching on it.
+
+A plot function is ``fn(samples, path, info, real=None, title="") -> Path``: ``samples`` are
+generator outputs in the units the model was trained on, ``info`` is the dataset's
+:class:`~ganforge.data.base.DataInfo` (or the same fields from a saved generator's meta) and
+``real`` a few real samples for comparison (None when sampling a saved model).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from .registry import Registry
+
+SamplePlot = Callable[..., Path]
+SAMPLE_PLOTS: Registry[SamplePlot] = Registry("sample plot")
+
+
+def register_sample_plot(kind: str, help: str = "") -> Callable[[SamplePlot], SamplePlot]:
+    """Decorator: draw samples of data kind ``kind`` as a PNG."""
+
+    def deco(fn: SamplePlot) -> SamplePlot:
+        SAMPLE_PLOTS.register(kind, fn, help=help)
+        return fn
+
+    return deco
+
+
+def info_from_meta(meta: dict[str, Any]) -> Any:
+    """A DataInfo rebuilt from a saved generator's ``meta`` (kind, dataset, data_shape, data_extra)."""
+    from .data.base import DataInfo
+
+    return DataInfo(name=str(meta.get("dataset", "")), kind=str(meta.get("kind", "")),
+                    shape=tuple(meta.get("data_shape") or ()), class_names=meta.get("class_names"),
+                    extra=dict(meta.get("data_extra") or {}))
