@@ -7,10 +7,13 @@ mean negative log-likelihood per token of the generator's samples; lower is bett
 after each phase, next to references: the oracle's own samples (the floor: the oracle's entropy
 rate), uniformly random tokens and the untrained generator.
 
-Example (the run in docs/text.md)::
+Example (run 1 in docs/text.md; ~13 CPU minutes on one thread)::
 
-    nice -n 10 python benchmarks/seqgan_oracle.py --mle-epochs 30 --d-pre-steps 600 \
-        --adv-rounds 60 --out runs/seqgan_oracle.json
+    nice -n 10 python benchmarks/seqgan_oracle.py --mle-epochs 30 --pretrained runs/oracle_g_mle30 \
+        --d-pre-steps 600 --adv-rounds 60 --control-epochs 10 --out runs/oracle_run1.json
+
+With ``--pretrained`` the MLE generator is saved after pre-training, and a later run with the
+same folder skips MLE (``--reward constant`` and ``--temperatures`` are its controls).
 """
 from __future__ import annotations
 

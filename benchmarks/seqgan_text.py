@@ -8,7 +8,7 @@ and prints samples after each phase.
 Example (the run in docs/text.md; needs ``apt-get install fortunes``)::
 
     nice -n 10 python benchmarks/seqgan_text.py --path /usr/share/games/fortunes \
-        --mle-epochs 15 --adv-rounds 40 --out runs/seqgan_fortunes.json
+        --mle-epochs 8 --adv-rounds 30 --out runs/seqgan_fortunes_8ep.json
 """
 from __future__ import annotations
 
