@@ -103,6 +103,9 @@ class Family:
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         # which optimizer updates which nets (for the distributed gradient all-reduce)
         self.opt_nets: dict[str, list[str]] = {}
+        #: set by the loop: True on the steps whose statistics are logged. Costly diagnostics
+        #: (gradient norms) are computed only then.
+        self.measure_now = True
         precision = cfg.train.precision
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
@@ -148,7 +151,8 @@ class Family:
         """zero_grad, backward, average gradients over processes, optimizer step.
 
         With ``grad_norm=True`` returns the global L2 norm of the (unscaled) gradients, which
-        the health monitor uses to detect vanishing generator gradients."""
+        the health monitor uses to detect vanishing generator gradients; it is computed only
+        on logged steps (``measure_now``) and is None otherwise."""
         opt = self.optimizers[opt_name]
         opt.zero_grad(set_to_none=True)
         if self.scaler is not None:
@@ -159,7 +163,7 @@ class Family:
             for n in self.opt_nets[opt_name]:
                 self.dist.average_gradients(self.nets[n])
         norm = None
-        if grad_norm:
+        if grad_norm and self.measure_now:
             grads = [p.grad for g in opt.param_groups for p in g["params"] if p.grad is not None]
             norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
             if self.scaler is not None:

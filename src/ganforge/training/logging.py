@@ -21,6 +21,8 @@ class StatsAccumulator:
 
     def add(self, stats: dict[str, Any]) -> None:
         for k, v in stats.items():
+            if v is None:  # a statistic not measured on this step
+                continue
             v = v.detach().float() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
             self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
             self.counts[k] = self.counts.get(k, 0) + 1

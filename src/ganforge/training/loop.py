@@ -263,6 +263,8 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     with _Interrupt() as intr:
         try:
             for step in range(start, total):
+                family.measure_now = step + 1 == total or bool(
+                    cfg.train.log_every and (step + 1) % cfg.train.log_every == 0)
                 for phase in phases:
                     if step % phase.every:
                         continue
