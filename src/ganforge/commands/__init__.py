@@ -23,4 +23,4 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 
 # Registration order is the order in `ganforge --help`.
-from . import listing, train, sampling  # noqa: E402,F401
+from . import listing, train, sampling, i2i  # noqa: E402,F401
