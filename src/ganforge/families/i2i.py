@@ -23,6 +23,16 @@ def patch_layers(shape: tuple[int, ...]) -> int:
     return 3 if min(shape[1:]) >= 64 else 2
 
 
+def linear_decay(iteration: int, total: int, start: int | None = None) -> float:
+    """Learning-rate factor of CycleGAN: 1 until ``start`` (None: half of ``total``), then
+    linearly down to 0 at ``total`` (the paper: 100 epochs at 2e-4, then 100 decaying to zero).
+    The update of iteration i (0-based) uses ``linear_decay(i, ...)``."""
+    start = total // 2 if start is None else start
+    if iteration < start:
+        return 1.0
+    return max(0.0, 1.0 - (iteration - start) / max(1, total - start))
+
+
 class Pix2Pix(TranslationFamily):
     """pix2pix (Isola et al. 2017): U-Net G, conditional PatchGAN D, cGAN loss + lambda L1."""
 
@@ -107,15 +117,8 @@ class CycleGAN(TranslationFamily):
         self._fakes: tuple[Tensor, Tensor] | None = None
 
     def lr_factor(self, iteration: int) -> float:
-        """1 until ``options.decay_start`` (default: half of train.steps), then linearly down
-        to 0 at train.steps (the paper: 100 epochs at 2e-4, then 100 decaying to zero). It is
-        recomputed from the iteration every step, so a resumed run follows the same schedule."""
-        total = self.cfg.train.steps
-        start = self.options["decay_start"]
-        start = total // 2 if start is None else start
-        if iteration < start:
-            return 1.0
-        return max(0.0, 1.0 - (iteration - start) / max(1, total - start))
+        """Recomputed from the iteration every step, so a resumed run follows the same schedule."""
+        return linear_decay(iteration, self.cfg.train.steps, self.options["decay_start"])
 
     def phases(self) -> list[Phase]:
         return [Phase("G", self.g_step), Phase("D", self.d_step, uses_data=False)]
