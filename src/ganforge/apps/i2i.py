@@ -139,7 +139,7 @@ def read_for(T: nn.Module, path: Path) -> Tensor:
         arr = np.repeat(arr, 3, axis=2)
     elif arr.shape[2] != want:
         raise GanforgeError(f"{path} has {arr.shape[2]} channels, this model takes {want}")
-    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float().div(127.5).sub(1.0)
+    x = torch.from_numpy(np.array(arr, copy=True)).permute(2, 0, 1).float().div(127.5).sub(1.0)
     return x.unsqueeze(0)
 
 

@@ -198,10 +198,14 @@ def cyclegan_d_step(D_a: nn.Module, D_b: nn.Module, opt_d: Update, batch: dict[s
     through its history pool: 1/2 [L(D(real), real) + L(D(pool(fake)), fake)] per discriminator."""
     d_loss = adversarial(adv).d
     from_pool_a, from_pool_b = pool_a.query(fake_a, generator), pool_b.query(fake_b, generator)
-    loss_a = d_loss(D_a(batch["a"]), D_a(from_pool_a))
-    loss_b = d_loss(D_b(batch["b"]), D_b(from_pool_b))
+    real_a, fake_a_logits = D_a(batch["a"]), D_a(from_pool_a)
+    real_b, fake_b_logits = D_b(batch["b"]), D_b(from_pool_b)
+    loss_a, loss_b = d_loss(real_a, fake_a_logits), d_loss(real_b, fake_b_logits)
     _step(opt_d, loss_a + loss_b)
-    return {"d_a": _f(loss_a), "d_b": _f(loss_b)}
+    # mean outputs of both discriminators on real images and on (pooled) fakes
+    d_real = 0.5 * (real_a.detach().mean() + real_b.detach().mean())
+    d_fake = 0.5 * (fake_a_logits.detach().mean() + fake_b_logits.detach().mean())
+    return {"d_a": _f(loss_a), "d_b": _f(loss_b), "d_real": _f(d_real), "d_fake": _f(d_fake)}
 
 
 def cyclegan_step(G_ab: nn.Module, G_ba: nn.Module, D_a: nn.Module, D_b: nn.Module,
