@@ -172,8 +172,8 @@ def digit_classifier_features(device: torch.device) -> Any | None:
     """The bundled MNIST classifier's feature extractor ((N, 1, 28, 28) in [-1, 1] -> features),
     or None where it is not installed."""
     try:
-        from ..metrics.classifier import load_mnist_classifier  # type: ignore[import-not-found]
-    except ImportError:
+        from ..nets.classifier import load_mnist_classifier  # type: ignore[import-not-found]
+    except ImportError:  # an installation without the classifier module
         return None
     try:
         clf = load_mnist_classifier()
