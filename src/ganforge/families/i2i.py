@@ -168,19 +168,38 @@ class CycleGAN(TranslationFamily):
         return {**super().export_meta(), "translators": {"AtoB": "generator", "BtoA": "generator_ba"}}
 
 
-def digit_classifier_features(device: torch.device) -> Any | None:
-    """The bundled MNIST classifier's feature extractor ((N, 1, 28, 28) in [-1, 1] -> features),
-    or None where it is not installed."""
+class DigitFeatures(nn.Module):
+    """The content space of SRGAN for digits: the feature maps of the MNIST classifier's last
+    convolution block, before global pooling ((N, 1, 28, 28) in [-1, 1] -> (N, 64, 7, 7)).
+
+    It plays the part of Ledig et al.'s VGG54 (the last convolution before the last pooling of
+    VGG19): deep enough to describe strokes rather than pixels, still spatial, so it pins where
+    they are. Shares the classifier's (frozen) modules."""
+
+    def __init__(self, classifier: nn.Module) -> None:
+        super().__init__()
+        layers = []
+        for m in classifier.trunk:  # type: ignore[union-attr]
+            if isinstance(m, nn.AdaptiveAvgPool2d):
+                break
+            layers.append(m)
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.body(x)
+
+
+def digit_classifier_features(device: torch.device) -> nn.Module | None:
+    """:class:`DigitFeatures` of the bundled MNIST classifier, or None where it is not installed."""
     try:
         from ..nets.classifier import load_mnist_classifier  # type: ignore[import-not-found]
     except ImportError:  # an installation without the classifier module
         return None
     try:
-        clf = load_mnist_classifier()
+        clf = load_mnist_classifier(device=device)
     except (GanforgeError, FileNotFoundError, OSError):
         return None
-    clf = clf.to(device).eval().requires_grad_(False)
-    return clf.features
+    return DigitFeatures(clf).eval().requires_grad_(False)
 
 
 class SRGAN(TranslationFamily):
