@@ -1,1 +1,16 @@
-"""Metrics: feature extractors and measures of sample quality."""
+"""Evaluation metrics: feature extractors, FID, KID, Inception Score, precision/recall,
+density/coverage, toy mode coverage, the :func:`evaluate` entry point, and PSNR/SSIM for
+image-to-image models (:mod:`.image_quality`)."""
+from .evaluate import METRICS, class_accuracy, evaluate
+from .features import EXTRACTORS, build_extractor, extract
+from .frechet import feature_stats, fid_from_features, frechet_distance, frechet_distance_scipy
+from .inception_score import inception_score
+from .kid import kid, polynomial_mmd2
+from .prdc import density_coverage, precision_recall
+from .reference import reference_features
+from .toy import TOY_MODES, evaluate_toy, mode_metrics, toy_metrics
+
+__all__ = ["METRICS", "EXTRACTORS", "TOY_MODES", "build_extractor", "class_accuracy", "density_coverage", "evaluate",
+           "extract", "feature_stats", "fid_from_features", "frechet_distance", "frechet_distance_scipy",
+           "evaluate_toy", "inception_score", "kid", "mode_metrics", "polynomial_mmd2", "precision_recall", "reference_features",
+           "toy_metrics"]

@@ -1,0 +1,210 @@
+"""One entry point for image metrics: :func:`evaluate` -> a flat dict with stable keys.
+
+Keys (``<ext>`` is the extractor name, ``inception`` or ``mnist``):
+
+=======================  ======================================================
+``fid/<ext>``            Frechet distance of the feature Gaussians
+``kid_mean/<ext>``       KID, mean over subsets (unbiased MMD^2, cubic kernel)
+``kid_std/<ext>``        KID, standard deviation over subsets
+``is_mean/<ext>``        Inception Score, mean over splits (extractors with logits)
+``is_std/<ext>``         Inception Score, standard deviation over splits
+``precision/<ext>``      improved precision (k-NN manifolds, k = pr_k)
+``recall/<ext>``         improved recall
+``density/<ext>``        density (k = dc_k)
+``coverage/<ext>``       coverage
+``class_acc/mnist``      accuracy of the MNIST classifier on conditional samples
+``class_acc/mnist/<c>``  the same for class c
+``n``                    number of evaluated images
+``n_reference``          number of reference images (when a reference is used)
+``reference``            the reference's name
+=======================  ======================================================
+
+Nothing here touches training code: a source is a run folder, a generator module, an image
+folder or an array (see :func:`evaluate`).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import torch
+
+from ..errors import GanforgeError
+from .features import EXTRACTORS, FeatureExtractor, build_extractor
+from .frechet import feature_stats, frechet_distance
+from .inception_score import inception_score
+from .kid import kid
+from .prdc import density_coverage, precision_recall
+from .reference import reference_features
+from .sources import as_image_source
+
+METRICS = {
+    "fid": "Frechet distance between feature Gaussians (Heusel et al. 2017)",
+    "kid": "Kernel Inception Distance: unbiased polynomial MMD^2, mean and std over subsets (Binkowski et al. 2018)",
+    "is": "Inception Score, mean and std over splits (Salimans et al. 2016); extractors with a classifier head",
+    "pr": "improved precision and recall, k-NN manifolds (Kynkaanniemi et al. 2019)",
+    "dc": "density and coverage (Naeem et al. 2020)",
+    "prdc": "pr and dc together",
+    "class_acc": "MNIST-classifier accuracy on samples with known labels (conditional generators, labelled arrays)",
+}
+FEATURE_METRICS = {"fid", "kid", "pr", "dc"}
+
+
+def _names(value: str | Iterable[str], what: str) -> list[str]:
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    items = [v for v in items if v]
+    if not items:
+        raise GanforgeError(f"{what}: empty list")
+    return list(dict.fromkeys(items))
+
+
+def _check_metrics(metrics: str | Iterable[str]) -> list[str]:
+    names = _names(metrics, "metrics")
+    for m in names:
+        if m not in METRICS:
+            raise GanforgeError(f"unknown metric {m!r}; accepted: {', '.join(METRICS)}")
+    if "prdc" in names:
+        names = [m for m in names if m != "prdc"] + [m for m in ("pr", "dc") if m not in names]
+    return names
+
+
+def _check_counts(metrics: list[str], n: int, n_ref: int | None, kid_subset_size: int, is_splits: int,
+                  pr_k: int, dc_k: int) -> None:
+    """Fail before any expensive feature extraction when a metric cannot be computed."""
+    sizes = f"{n} samples" + (f" and {n_ref} reference samples" if n_ref is not None else "")
+    smallest = min(n, n_ref) if n_ref is not None else n
+    if "fid" in metrics and smallest < 2:
+        raise GanforgeError(f"fid needs at least 2 samples on each side, got {sizes}")
+    if "kid" in metrics and kid_subset_size > smallest:
+        raise GanforgeError(f"kid: subset size {kid_subset_size} is larger than {sizes}; raise n or lower "
+                            f"kid_subset_size (at most {smallest})")
+    if "is" in metrics and n < 2 * is_splits:
+        raise GanforgeError(f"is: {n} samples are too few for {is_splits} splits (need at least {2 * is_splits})")
+    if "pr" in metrics and smallest <= pr_k:
+        raise GanforgeError(f"pr: k-NN manifolds with k = {pr_k} need more than {pr_k} samples, got {sizes}")
+    if "dc" in metrics and smallest <= dc_k:
+        raise GanforgeError(f"dc: k-NN manifolds with k = {dc_k} need more than {dc_k} samples, got {sizes}")
+
+
+def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence[str] = ("fid", "kid", "is", "pr"),
+             n: int = 10000, extractor: str | Sequence[str] = ("inception", "mnist"), batch_size: int = 50,
+             seed: int = 0, device: str | torch.device | None = None, labels: Any = None,
+             kid_subsets: int = 100, kid_subset_size: int = 1000, is_splits: int = 10, pr_k: int = 3,
+             dc_k: int = 5, n_reference: int | None = None, cache: bool = True,
+             progress: bool = False) -> dict[str, Any]:
+    """Evaluate images against a reference; returns a flat dict (keys in the module docstring).
+
+    source: a run folder (its generator in ``RUN/generator/``), a saved generator folder
+        (config.json + model.safetensors), a generator module (``G(z, c)`` with ``z_dim``,
+        ``num_classes``, ``sample_latent``; ``n`` samples from ``seed``, balanced labels when
+        conditional), an image folder, or images as an array/tensor: float (N, C, H, W) in
+        [-1, 1], or uint8 in [0, 255] as (N, H, W), NCHW or NHWC (see :mod:`.sources`).
+    reference: ``mnist-test`` (default), ``mnist-train``, ``fashion-mnist-test``, any registered
+        dataset (``NAME[-train|-test|-all]``), ``folder:PATH``, an image folder or an array;
+        its first ``n_reference`` (default ``n``) images, features cached on disk.
+    metrics: names from :data:`METRICS` (list or comma-separated string).
+    extractor: ``inception``, ``mnist`` or several; ``is`` is computed under each extractor
+        that has a classifier head (``mnist`` always; ``inception`` only with NVIDIA's file),
+        and is an error when none has.
+    labels: class labels of an array source, for ``class_acc``.
+    Results do not depend on ``batch_size``. Errors (GanforgeError) come before any feature
+    extraction when there are too few samples for a metric.
+    """
+    wanted = _check_metrics(metrics)
+    ext_names = _names(extractor, "extractor")
+    for e in ext_names:
+        EXTRACTORS.get(e)  # unknown names fail here, with the list of valid ones
+    if batch_size < 1:
+        raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
+    dev = torch.device(device) if device is not None else torch.device("cpu")
+    src = as_image_source(source, n, seed=seed, device=dev, labels=labels)
+    if src.count < 1:
+        raise GanforgeError(f"source {src.description}: no images")
+
+    extractors: dict[str, FeatureExtractor] = {e: build_extractor(e, device=dev) for e in ext_names}
+    is_exts = [e for e in ext_names if extractors[e].has_logits] if "is" in wanted else []
+    if "is" in wanted and not is_exts:
+        raise GanforgeError(f"is: none of the extractors {', '.join(ext_names)} has a classifier head; add "
+                            "extractor 'mnist' (or give NVIDIA's inception-2015-12-05.pt via $GANFORGE_INCEPTION)")
+    if "class_acc" in wanted and not src.labels_known:
+        raise GanforgeError("class_acc needs samples with known labels: a conditional generator (num_classes > 0) "
+                            "or an array source with labels=")
+    feat_metrics = [m for m in wanted if m in FEATURE_METRICS]
+
+    n_ref = n if n_reference is None else n_reference
+    refs: dict[str, dict[str, Any]] = {}
+    ref_count = None
+    if feat_metrics:
+        if reference is None:
+            raise GanforgeError(f"metrics {', '.join(feat_metrics)} need a reference (e.g. reference='mnist-test')")
+        from .reference import reference_source
+
+        ref_src, _ = reference_source(reference, n_ref)  # cheap: counts images, extracts nothing
+        ref_count = ref_src.count
+    _check_counts(wanted, src.count, ref_count, kid_subset_size, is_splits, pr_k, dc_k)
+
+    # One pass over the source: every extractor sees every batch (no image is kept afterwards).
+    feats: dict[str, list[torch.Tensor]] = {e: [] for e in ext_names} if feat_metrics else {}
+    logits: dict[str, list[torch.Tensor]] = {e: [] for e in is_exts}
+    # class_acc uses the MNIST classifier's logits; shared with is_mean/mnist when both are asked for.
+    clf = build_extractor("mnist", device=dev) if "class_acc" in wanted and "mnist" not in logits else None
+    clf_logits: list[torch.Tensor] = logits.get("mnist", []) if "class_acc" in wanted else []
+    ys: list[torch.Tensor] = []
+    batches = src.batches(batch_size)
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, total=-(-src.count // batch_size), desc=f"evaluating {src.description}", unit="batch")
+    for x, y in batches:
+        for e in feats:
+            feats[e].append(extractors[e](x).cpu())
+        for e in logits:
+            logits[e].append(extractors[e].logits(x).cpu())
+        if clf is not None:
+            clf_logits.append(clf.logits(x).cpu())
+        if "class_acc" in wanted:
+            ys.append(y.cpu())
+
+    out: dict[str, Any] = {"n": src.count}
+    for e in ext_names:
+        if feat_metrics:
+            ref = reference_features(reference, extractors[e], n=n_ref, batch_size=batch_size, cache=cache,
+                                     progress=progress)
+            refs[e] = ref
+            out["n_reference"], out["reference"] = ref["n"], ref["label"]
+            f = torch.cat(feats[e])
+            if "fid" in wanted:
+                out[f"fid/{e}"] = frechet_distance(*feature_stats(f), ref["mu"], ref["sigma"])
+            if "kid" in wanted:
+                out[f"kid_mean/{e}"], out[f"kid_std/{e}"] = kid(f, ref["features"], num_subsets=kid_subsets,
+                                                                subset_size=kid_subset_size, seed=seed)
+            if "pr" in wanted:
+                out[f"precision/{e}"], out[f"recall/{e}"] = precision_recall(ref["features"], f, k=pr_k)
+            if "dc" in wanted:
+                out[f"density/{e}"], out[f"coverage/{e}"] = density_coverage(ref["features"], f, k=dc_k)
+        if e in logits:
+            out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=torch.cat(logits[e]), splits=is_splits)
+    if "class_acc" in wanted:
+        out.update(class_accuracy(torch.cat(clf_logits), torch.cat(ys)))
+    return out
+
+
+def class_accuracy(logits: torch.Tensor, labels: torch.Tensor, key: str = "class_acc/mnist") -> dict[str, float]:
+    """Overall and per-class accuracy of (N, K) logits against (N,) labels: ``key`` is the mean of
+    the per-class accuracies over the classes present (equal to the plain accuracy when the
+    labels are balanced), ``key/<c>`` the accuracy on class c."""
+    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
+        raise GanforgeError(f"class accuracy: expected logits (N, K) and labels (N,), got {tuple(logits.shape)} and "
+                            f"{tuple(labels.shape)}")
+    if labels.numel() and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise GanforgeError(f"class accuracy: labels must lie in [0, {logits.shape[1] - 1}] for this classifier, "
+                            f"got [{int(labels.min())}, {int(labels.max())}]")
+    pred = logits.argmax(1)
+    out: dict[str, float] = {}
+    per_class = []
+    for c in labels.unique().tolist():
+        m = labels == c
+        acc = float((pred[m] == c).double().mean())
+        out[f"{key}/{c}"] = acc
+        per_class.append(acc)
+    out[key] = float(sum(per_class) / len(per_class))
+    return out
