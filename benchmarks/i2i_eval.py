@@ -48,9 +48,9 @@ class Task:
 # Sizes are chosen so that each training fits in about 8 minutes of one shared CPU core.
 TASKS: dict[str, Task] = {
     "edges2digits": Task("pix2pix", "mnist-edges2digits",
-                         {"train.steps": 1000, "data.batch_size": 32, "model.width": 32}),
+                         {"train.steps": 700, "data.batch_size": 32, "model.width": 32}),
     "colorize": Task("pix2pix", "mnist-colorize",
-                     {"train.steps": 1000, "data.batch_size": 32, "model.width": 32}),
+                     {"train.steps": 700, "data.batch_size": 32, "model.width": 32}),
     "thin2thick": Task("cyclegan", "mnist-thin2thick",
                        {"train.steps": 400, "data.batch_size": 16, "model.width": 16,
                         "model.g_kwargs": {"n_blocks": 3}}),
