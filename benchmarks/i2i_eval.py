@@ -74,7 +74,7 @@ TASKS: dict[str, Task] = {
                 "model.d_kwargs": {"n_stages": 3, "hidden": 256}, "options.pretrain_steps": 500,
                 "train.lr_g": 1e-3, "train.lr_d": 1e-4}),
     "inpaint": Task("inpaint", "mnist-inpaint",
-                    {"train.steps": 800, "data.batch_size": 32, "model.width": 32}),
+                    {"train.steps": 800, "data.batch_size": 32, "model.width": 32, "train.lr_g": 1e-3}),
 }
 
 

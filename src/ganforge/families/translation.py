@@ -73,6 +73,8 @@ class TranslationFamily(Family):
     """
 
     kinds: tuple[str, ...] = ("paired",)
+    #: a dataset to suggest when the data is of the wrong kind
+    example_data = "mnist-edges2digits"
     option_defaults: dict[str, Any] = {}
     #: what the exported generator does, i.e. the command that applies it
     command = "translate"
@@ -92,8 +94,6 @@ class TranslationFamily(Family):
         #: iterations done (the loop's step): drives schedules, checkpointed in extra_state
         self.iteration = 0
         self.held: dict[str, Tensor] = {}
-
-    example_data = "mnist-edges2digits"
 
     def _check_options(self, options: dict[str, Any]) -> dict[str, Any]:
         accepted = self.option_defaults
