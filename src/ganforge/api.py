@@ -110,6 +110,13 @@ def _device(G: nn.Module) -> torch.device:
 
 def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
     """n latent vectors for G: seeded on the CPU (so a seed gives the same samples on any device)."""
+    from .apps.i2i import is_translator
+
+    if is_translator(G):
+        cmd = getattr(G, "meta", {}).get("command", "translate")
+        raise GanforgeError(f"this is an image-to-image model ({getattr(G, 'meta', {}).get('family', 'translator')}): "
+                            f"it maps images to images, it has no latent space. Use ganforge.translate(G, images) "
+                            f"or `ganforge {cmd}`")
     gen = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(
         int(torch.randint(0, 2**62, (1,)).item()))
     return G.sample_latent(n, generator=gen, device=_device(G), **kw)

@@ -182,5 +182,38 @@ def test_masked_l1_counts_only_the_hole():
 def test_unknown_adversarial_loss():
     G = build_net("unet_g", in_shape=(1, 8, 8), width=2)
     D = build_net("patchgan_d", in_shape=(1, 8, 8), cond_channels=1, width=2, n_layers=1)
-    with pytest.raises(GanforgeError, match="accepted bce, lsgan"):
-        steps.pix2pix_step(G, D, adam(G), adam(D), {"a": images(2, 1, 8, 0), "b": images(2, 1, 8, 1)}, adv="hinge")
+    with pytest.raises(GanforgeError, match="unknown loss 'nope'.*lsgan.*nonsaturating"):
+        steps.pix2pix_step(G, D, adam(G), adam(D), {"a": images(2, 1, 8, 0), "b": images(2, 1, 8, 1)}, adv="nope")
+
+
+def test_adversarial_scaling_matches_the_papers_code():
+    """D: the mean of the two criteria; G: the full criterion (plain MSE for lsgan)."""
+    real, fake = torch.tensor([0.5, 2.0]), torch.tensor([-1.0, 0.3])
+    bce = steps.adversarial("nonsaturating")
+    crit = nn.functional.binary_cross_entropy_with_logits
+    expected_d = 0.5 * (crit(real, torch.ones(2)) + crit(fake, torch.zeros(2)))
+    assert bce.d(real, fake).item() == pytest.approx(expected_d.item(), rel=1e-6)
+    assert bce.g(fake).item() == pytest.approx(crit(fake, torch.ones(2)).item(), rel=1e-6)
+    ls = steps.adversarial("lsgan")
+    mse = nn.functional.mse_loss
+    assert ls.d(real, fake).item() == pytest.approx(0.5 * (mse(real, torch.ones(2)) + mse(fake, torch.zeros(2))).item())
+    assert ls.g(fake).item() == pytest.approx(mse(fake, torch.ones(2)).item())
+
+
+def test_steps_accept_an_update_function():
+    """Families pass ``update(loss)`` instead of an optimizer; it receives the loss to minimise."""
+    torch.manual_seed(0)
+    G = build_net("srgan_g", in_shape=(1, 4, 4), scale=2, width=4, n_blocks=1)
+    opt = adam(G)
+    seen = []
+
+    def update(loss):
+        seen.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    hr = images(2, 1, 8, 0)
+    g0 = snapshot(G)
+    stats = steps.srgan_pretrain_step(G, update, {"a": nn.functional.avg_pool2d(hr, 2), "b": hr})
+    assert seen == [pytest.approx(stats["mse"])] and moved(g0, G)

@@ -24,4 +24,4 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 # Each module registers its command on import; `ganforge --help` lists them alphabetically.
 # runkinds, tabular and outputs register fit/sample models and sample writers, not commands.
-from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs, apps  # noqa: E402,F401
+from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs, apps, i2i  # noqa: E402,F401

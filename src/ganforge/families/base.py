@@ -96,6 +96,8 @@ class Family:
 
     #: the name in ``nets`` of the network to export and sample from (EMA applies to it)
     generator_name = "G"
+    #: run sub-folders for the other exported nets (default: the net's name in lower case)
+    export_names: dict[str, str] = {"D": "discriminator"}
 
     def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device, dist: DistContext) -> None:
         self.cfg, self.info, self.device, self.dist = cfg, info, device, dist
@@ -123,6 +125,12 @@ class Family:
         if getattr(G, "num_classes", 0):
             c = labels if labels is not None else torch.arange(n, device=self.device) % G.num_classes
         return G(z, c)
+
+    def grid_nrow(self, net: nn.Module, n: int) -> int | None:
+        """Images per row of the sample grid of :meth:`sample` (None: a square grid).
+        Conditional generators get one class per column."""
+        k = int(getattr(net, "num_classes", 0) or 0)
+        return k if k and n % k == 0 else None
 
     def extra_state(self) -> dict[str, Any]:
         """Family state beyond nets and optimizers (e.g. a growth stage, an image pool)."""

@@ -1,5 +1,6 @@
 """Evaluation metrics: feature extractors, FID, KID, Inception Score, precision/recall,
-density/coverage, toy mode coverage, and the :func:`evaluate` entry point."""
+density/coverage, toy mode coverage, the :func:`evaluate` entry point, and PSNR/SSIM for
+image-to-image models (:mod:`.image_quality`)."""
 from .evaluate import METRICS, class_accuracy, evaluate
 from .features import EXTRACTORS, build_extractor, extract
 from .frechet import feature_stats, fid_from_features, frechet_distance, frechet_distance_scipy

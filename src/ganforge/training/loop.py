@@ -208,7 +208,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
         save_model(ctx.export_generator(), where / "generator", meta)
         for name, net in family.nets.items():
             if name != family.generator_name and hasattr(net, "net_name") and net.net_name:
-                save_model(net, where / ("discriminator" if name == "D" else name.lower()), {**meta, "role": name})
+                save_model(net, where / family.export_names.get(name, name.lower()), {**meta, "role": name})
 
     def sample_visual(step: int, path: Path) -> None:
         G = ctx.export_generator()
@@ -217,10 +217,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
         with torch.no_grad():
             x = family.sample(cfg.train.grid, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
         G.train(was_training)
-        if dataset.info.kind == "image":
-            nrow = G.num_classes if getattr(G, "num_classes", 0) and cfg.train.grid % G.num_classes == 0 else None
-            save_grid(x, path, nrow=nrow)
-        elif dataset.info.kind == "points":
+        if dataset.info.kind == "points":
             with torch.no_grad():
                 many = family.sample(2000, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
             save_points(many, path, reference=reference, title=f"step {step}")
@@ -228,6 +225,8 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
             # evenly spaced real samples (neighbouring windows of a series overlap almost entirely)
             real = dataset.x[torch.linspace(0, len(dataset) - 1, min(cfg.train.grid, len(dataset))).long()]
             SAMPLE_PLOTS.get(dataset.info.kind)(x.float().cpu(), path, dataset.info, real=real, title=f"step {step}")
+        elif x.dim() == 4:  # images, or image-to-image rows (input | output | target)
+            save_grid(x, path, nrow=family.grid_nrow(G, cfg.train.grid))
 
     hooks = list(hooks or [])
     monitor = None
