@@ -25,8 +25,10 @@ from ganforge.metrics import evaluate
 # CPU-sized nets (the families' defaults are ~1M parameters per net; these are ~4-8x cheaper)
 SIZES: dict[str, dict] = {
     "dcgan": {"model.width": 32},
-    "sngan": {"model.width": 16},
-    "biggan": {"model.width": 16, "model.g_kwargs": {"embed_dim": 32}},
+    "cgan": {"model.width": 32},
+    "wgan-gp": {"model.width": 32},
+    "sngan": {"model.width": 8},
+    "biggan": {"model.width": 8, "model.g_kwargs": {"embed_dim": 32}},
     "progan": {"model.g_kwargs": {"channel_base": 1024, "channel_max": 64},
                "model.d_kwargs": {"channel_base": 1024, "channel_max": 64}, "options.phase_steps": 100},
     "stylegan": {"model.z_dim": 64, "model.g_kwargs": {"w_dim": 64, "channel_base": 1024, "channel_max": 64},
@@ -38,32 +40,43 @@ SIZES: dict[str, dict] = {
 class CPUBudget:
     """A loop hook that stops training once the process has used ``seconds`` of CPU time."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.t0 = seconds, time.process_time()
+    def __init__(self, seconds: float, wall_cap: float | None = None) -> None:
+        self.seconds, self.wall_cap = seconds, wall_cap
+        self.t0, self.w0 = time.process_time(), time.perf_counter()
+        self.used = 0.0
 
     def on_log(self, ctx, step: int, record: dict) -> dict:
-        used = time.process_time() - self.t0
-        if used >= self.seconds:
+        self.used = time.process_time() - self.t0
+        if self.used >= self.seconds:
             ctx.stop_reason = f"CPU budget of {self.seconds:.0f} s reached at step {step}"
-        return {"cpu_s": used}
+        elif self.wall_cap is not None and time.perf_counter() - self.w0 >= self.wall_cap:
+            ctx.stop_reason = f"wall-clock cap of {self.wall_cap:.0f} s reached at step {step} ({self.used:.0f} CPU s)"
+        return {"cpu_s": self.used}
 
 
-def run_one(family: str, data: str, budget: float, runs: Path, img: Path, extractors: str, n: int) -> dict:
+CONDITIONAL = {"cgan", "sngan", "biggan"}  # these use the labels; their class accuracy is measured on MNIST
+
+
+def run_one(family: str, data: str, budget: float, runs: Path, img: Path, extractors: str, n: int,
+            wall_cap: float | None = None) -> dict:
     out = runs / f"{family}-{data}"
     over = {"data.name": data, "data.resolution": 32, "data.batch_size": 32, "train.steps": 100000,
             "train.log_every": 10, "train.sample_every": 0, "train.ckpt_every": 0, "train.progress": False,
             "train.tensorboard": False, "train.health": False, "train.out": str(out), **SIZES[family]}
-    budget_hook = CPUBudget(budget)
+    budget_hook = CPUBudget(budget, wall_cap)
     t0 = time.perf_counter()
     res = ganforge.train(family, overwrite=True, hooks=[budget_hook], **over)
     wall = time.perf_counter() - t0
     G = ganforge.load(res.out)
     ref = "mnist-test" if data == "mnist" else f"{data}-test"
-    metrics = evaluate(G, reference=ref, metrics="fid,pr", n=n, extractor=extractors)
+    metrics = "fid,kid,pr" + (",class_acc" if family in CONDITIONAL and data == "mnist" else "")
+    scores = evaluate(G, reference=ref, metrics=metrics, n=n, extractor=extractors, kid_subset_size=min(1000, n))
     x = ganforge.sample(G, 64, seed=0)
     save_grid(x, img / f"adv_{family}_{data}.png", nrow=8)
-    return {"family": family, "data": data, "steps": res.step, "cpu_budget_s": budget, "wall_s": round(wall, 1),
-            "ema": bool(G.meta.get("ema")), **{k: v for k, v in metrics.items() if isinstance(v, (int, float))}}
+    return {"family": family, "data": data, "steps": res.step, "cpu_budget_s": budget,
+            "cpu_s": round(budget_hook.used, 1), "wall_s": round(wall, 1), "stopped_by": "cpu budget" if budget_hook.used >= budget else "wall-clock cap",
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "ema": bool(G.meta.get("ema")), **{k: v for k, v in scores.items() if isinstance(v, (int, float))}}
 
 
 def main() -> None:
@@ -73,6 +86,7 @@ def main() -> None:
     ap.add_argument("--families", default=",".join(SIZES))
     ap.add_argument("--extractor", default="mnist")
     ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--wall-cap", type=float, default=None, help="also stop after this many wall-clock seconds")
     ap.add_argument("--runs", default="/tmp/ganforge-adv-runs")
     ap.add_argument("--img", default="docs/img")
     ap.add_argument("--out", default="benchmarks/results/advanced_table.jsonl")
@@ -82,7 +96,8 @@ def main() -> None:
     img.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     for family in args.families.split(","):
-        row = run_one(family, args.data, args.budget, Path(args.runs), img, args.extractor, args.n)
+        row = run_one(family, args.data, args.budget, Path(args.runs), img, args.extractor, args.n,
+                      args.wall_cap)
         print(json.dumps(row), flush=True)
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")
