@@ -5,6 +5,7 @@
 #   launch   start the CPU-budget table runs (one thread each, in the background, 14 of them), then
 #            the GPU short runs in the foreground
 #   collect  wait for the CPU runs; pack their generators, grids and result lines into $OUT
+#   stash    (a fresh machine) keep the first piece of the Inception file in /tmp
 #   incept   Inception-v3 FID/KID/precision/recall of every run, and of the training sets, on the GPU
 #
 # Data travels in ignored folders: .devdata/{mnist,fashion-mnist} (the IDX files) and the FID Inception
@@ -52,8 +53,13 @@ collect)
   (cd /tmp/cpuimg && tar czf $OUT/grids.tgz *.png)
   ls -la $OUT; cat $OUT/cpu_table.jsonl | cut -c1-300
   ;;
-incept)
-  cat /tmp/incep.a /tmp/incep.b .devinc_c/incep.c > /tmp/inception.pt
+stash)  # a fresh machine: the first piece of the Inception file (the second comes with `incept`)
+  cp .devinc_a/incep.a /tmp/incep.a; ls -la /tmp/incep.a
+  ;;
+incept)  # .devinc_b holds the second piece, the test sets (+ the first 10k training images) and the runs' tarballs
+  mkdir -p $GANFORGE_CACHE $RUNS && cp -r .devinc_b/data/* $GANFORGE_CACHE/
+  for t in .devinc_b/runs_*.tgz; do tar xzf $t -C $RUNS; done
+  cat /tmp/incep.a .devinc_b/incep.b > /tmp/inception.pt
   sha256sum /tmp/inception.pt | cut -c1-16
   export GANFORGE_INCEPTION=/tmp/inception.pt
   python3 benchmarks/eval_runs.py $RUNS/* --floor mnist,fashion-mnist --extractor inception --n 10000 \

@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--extractor", default="inception")
     ap.add_argument("--metrics", default="fid,kid,pr")
     ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--n-reference", type=int, default=None, help="reference images (default: --n)")
     ap.add_argument("--device", default=None)
     ap.add_argument("--batch-size", type=int, default=200)
     ap.add_argument("--out", default="eval_runs.jsonl")
@@ -44,7 +45,7 @@ def main() -> None:
             data, source, label = floor, load_idx_split(floor, "train")[0][:args.n], f"{floor}-train"
         try:
             m = evaluate(source, reference=f"{data}-test", metrics=args.metrics, n=args.n, extractor=args.extractor,
-                         device=args.device, batch_size=args.batch_size, kid_subset_size=min(1000, args.n))
+                         n_reference=args.n_reference, device=args.device, batch_size=args.batch_size, kid_subset_size=min(1000, args.n, args.n_reference or args.n))
             row = {"run": label, "data": data, "eval_s": round(time.perf_counter() - t, 1),
                    **{k: v for k, v in m.items() if isinstance(v, (int, float))}}
         except Exception as e:  # noqa: BLE001 - keep going; the row says what failed

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganforge.layers import SelfAttention, count_spectral_norm
-from ganforge.nets import load_model, save_model
+from ganforge.nets import build_net, load_model, save_model
 
 from .tiny import TINY, build_pair, labels
 
@@ -117,3 +117,24 @@ def test_64px_generators(g: str, kw: dict) -> None:
     G = build_net(g, z_dim=8, out_shape=(3, 64, 64), **kw).eval()
     with torch.no_grad():
         assert G(G.sample_latent(2)).shape == (2, 3, 64, 64)
+
+
+def test_progan_fade_in_runs_under_bf16_autocast() -> None:
+    """The fade-in blends two branches that autocast can leave in different precisions (on a GPU in
+    bf16 one came out float32 and torch.lerp refused the pair): the blend must accept mixed dtypes,
+    and G and D must run mid-fade under autocast."""
+    from ganforge.nets.progan import _blend
+
+    old, new = torch.zeros(2, 3), torch.ones(2, 3, dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError):
+        torch.lerp(old, new, 0.25)
+    assert torch.allclose(_blend(old, new, 0.25).float(), torch.full((2, 3), 0.25))
+    G = build_net("progan_g", z_dim=16, out_shape=(1, 32, 32), channel_base=256, channel_max=16)
+    D = build_net("progan_d", in_shape=(1, 32, 32), channel_base=256, channel_max=16)
+    for net in (G, D):
+        net.set_stage(2, 0.5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        x = G(torch.randn(4, 16))
+        out = D(x)
+    assert x.shape == (4, 1, 32, 32) and out.shape[0] == 4
+    assert torch.isfinite(out.float()).all()

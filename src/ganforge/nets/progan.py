@@ -38,6 +38,12 @@ from .mlp import GeneratorMixin
 SQRT2 = math.sqrt(2.0)
 
 
+
+def _blend(old: torch.Tensor, new: torch.Tensor, alpha: float) -> torch.Tensor:
+    """``old + alpha * (new - old)``: torch.lerp without its same-dtype rule, so the fade-in also
+    works under autocast, where the two branches can come out in different precisions."""
+    return old + alpha * (new - old)
+
 def _levels(resolution: int) -> int:
     """Highest level for a resolution (4 -> 0, 8 -> 1, 32 -> 3)."""
     k = int(round(math.log2(resolution))) - 2
@@ -87,7 +93,7 @@ def fade_real_images(x: torch.Tensor, level: int, alpha: float) -> torch.Tensor:
     full, r = x.shape[-1], 4 * 2 ** level
     x_r = _resize_to(x, r)
     if level > 0 and alpha < 1.0:
-        x_r = torch.lerp(_resize_to(_resize_to(x_r, r // 2), r), x_r, alpha)
+        x_r = _blend(_resize_to(_resize_to(x_r, r // 2), r), x_r, alpha)
     return _resize_to(x_r, full)
 
 
@@ -171,7 +177,7 @@ class ProGANGenerator(_GrowthState, GeneratorMixin, Net):
             prev, h = h, self._block(k, h)
         img = self.to_rgb[level](h)
         if level > 0 and alpha < 1.0:  # fade-in: blend with the up-sampled image of the previous level
-            img = torch.lerp(F.interpolate(self.to_rgb[level - 1](prev), scale_factor=2, mode="nearest"), img, alpha)
+            img = _blend(F.interpolate(self.to_rgb[level - 1](prev), scale_factor=2, mode="nearest"), img, alpha)
         return _resize_to(img, self.out_shape[-1])
 
 
@@ -218,7 +224,7 @@ class ProGANDiscriminator(_GrowthState, Net):
         if level > 0:
             h = self._block(level, h)
             if alpha < 1.0:  # fade-in: blend with the previous level's input path
-                h = torch.lerp(_lrelu(self.from_rgb[level - 1](F.avg_pool2d(x, 2))), h, alpha)
+                h = _blend(_lrelu(self.from_rgb[level - 1](F.avg_pool2d(x, 2))), h, alpha)
         for k in range(level - 1, 0, -1):
             h = self._block(k, h)
         h = minibatch_stddev(h, self.mbstd_group, 1)
