@@ -58,7 +58,45 @@ def add_sample(p: Any) -> None:
     p.add_argument("--format", choices=("png", "npy", "folder", "table"), default=None,
                    help="png grid, npy array, a folder of PNGs, or a table (series) (default: from --out's suffix)")
     p.add_argument("--nrow", type=int, default=None, help="images per grid row")
+    p.add_argument("--context-from", default="random", metavar="random|FILE.npy",
+                   help="series models trained with --context: the pasts to continue, 'random' (windows of the "
+                        "run's training data drawn with --seed, default) or a .npy array (N, context, F) or "
+                        "(context, F) in the model's scaled units (as the run's data gives them)")
     p.add_argument("--device", default="cpu")
+
+
+def series_contexts(run: str, G: Any, n: int, seed: int, source: str) -> Any:
+    """(n, context_len, F) pasts for a context-conditioned series generator: random windows of the
+    run's own training data (its config.yaml), or an array from a .npy file."""
+    import numpy as np
+    import torch
+
+    tc, feats = int(G.context_len), int(G.out_shape[-1])
+    if source == "random":
+        from ..config import config_from_dict, load_yaml
+        from ..data import build_dataset
+
+        cfg_path = Path(run) / "config.yaml"
+        if not cfg_path.is_file():
+            raise GanforgeError(f"--context-from random reads the run's training data, but {cfg_path} is missing; "
+                                f"pass --context-from FILE.npy with an array (N, {tc}, {feats})")
+        ctx = build_dataset(config_from_dict(load_yaml(cfg_path), str(cfg_path)).data).fields.get("context")
+        if ctx is None or tuple(ctx.shape[1:]) != (tc, feats):
+            raise GanforgeError(f"{cfg_path}: the run's data gives no pasts of shape ({tc}, {feats}); "
+                                f"pass --context-from FILE.npy")
+        idx = torch.randint(len(ctx), (n,), generator=torch.Generator().manual_seed(seed))
+        return ctx[idx]
+    path = Path(source)
+    if path.suffix != ".npy" or not path.is_file():
+        raise GanforgeError(f"--context-from {source!r}: accepted values are 'random' or an existing .npy file")
+    arr = torch.as_tensor(np.load(path), dtype=torch.float32)
+    given = tuple(arr.shape)
+    if arr.dim() == 2 and given == (tc, feats):
+        arr = arr.unsqueeze(0).expand(n, -1, -1)
+    if arr.dim() != 3 or tuple(arr.shape[1:]) != (tc, feats):
+        raise GanforgeError(f"--context-from {path}: expected an array ({tc}, {feats}) or (N, {tc}, {feats}), "
+                            f"got {given}")
+    return arr
 
 
 def run_sample(args: Any) -> int:
@@ -86,7 +124,12 @@ def run_sample(args: Any) -> int:
         if args.n <= 0:
             raise GanforgeError(f"--n must be positive, got {args.n}")
         z = latents(G, args.n, args.seed, **lat_kw)
-    x = generate(G, z, _labels(G, len(z), args.label, _device(G)), **fwd_kw)
+    cond = _labels(G, len(z), args.label, _device(G))
+    if int(getattr(G, "context_len", 0) or 0):
+        cond = series_contexts(args.run, G, len(z), args.seed, args.context_from).to(_device(G))
+        if len(cond) != len(z):
+            raise GanforgeError(f"--context-from: {len(cond)} pasts for {len(z)} samples; give one or {len(z)}")
+    x = generate(G, z, cond, **fwd_kw)
     if _kind(G) in SAMPLE_WRITERS:
         print(SAMPLE_WRITERS.get(_kind(G))(x, G, args))
         return 0
