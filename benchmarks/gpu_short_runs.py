@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 import ganforge
+from mnist_families import WallClockBudget  # benchmarks/ is on sys.path when run as a script
 
 # name: (family, overrides). Sizes follow benchmarks/advanced_configs.py (GPU) and docs/advanced-families.md.
 CONFIGS: dict[str, tuple[str, dict]] = {
@@ -36,16 +37,6 @@ CONFIGS: dict[str, tuple[str, dict]] = {
                                   "model.g_kwargs": {"w_dim": 512, "channel_base": 16384, "channel_max": 512},
                                   "model.d_kwargs": {"channel_base": 16384, "channel_max": 512}}),
 }
-
-
-class WallBudget:
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.t0 = seconds, time.perf_counter()
-
-    def on_log(self, ctx, step: int, record: dict) -> dict:
-        if time.perf_counter() - self.t0 >= self.seconds and ctx.stop_reason is None:
-            ctx.stop_reason = f"wall-clock budget of {self.seconds:.0f} s reached at step {step}"
-        return {}
 
 
 def main() -> None:
@@ -72,7 +63,7 @@ def main() -> None:
             torch.cuda.reset_peak_memory_stats()
         t0 = time.perf_counter()
         try:
-            budget = WallBudget(args.seconds)
+            budget = WallClockBudget(args.seconds)
             res = ganforge.train(family, overwrite=True, hooks=[budget], **cfg)
             wall = time.perf_counter() - budget.t0
             G = ganforge.load(res.out)

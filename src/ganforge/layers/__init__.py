@@ -11,7 +11,7 @@ from .noise import NoiseInjection
 from .norm import conv_norm
 from .orthogonal import orthogonal_penalty, orthogonal_regularization
 from .pixelnorm import PixelNorm, pixel_norm
-from .resblocks import DBlock, GBlock, resnet_d_plan, resnet_g_plan
+from .resblocks import DBlock, GBlock, resnet_d_layout, resnet_d_plan, resnet_g_layout, resnet_g_plan
 from .spectral import apply_spectral_norm, count_spectral_norm, has_spectral_norm
 
 __all__ = [
@@ -21,5 +21,5 @@ __all__ = [
     "ConditionalBatchNorm2d", "HierarchicalLatent", "latent_chunks", "SelfAttention",
     "apply_spectral_norm", "has_spectral_norm", "count_spectral_norm",
     "orthogonal_penalty", "orthogonal_regularization", "diff_augment",
-    "GBlock", "DBlock", "resnet_g_plan", "resnet_d_plan",
+    "GBlock", "DBlock", "resnet_g_plan", "resnet_d_plan", "resnet_g_layout", "resnet_d_layout",
 ]

@@ -87,6 +87,26 @@ _D_PLANS: dict[int, tuple[tuple[int, ...], tuple[bool, ...]]] = {  # resolution:
 }
 
 
+def resnet_g_layout(out_shape, ch: int, who: str) -> tuple[int, int, list[int]]:
+    """(image channels, start size, channel widths: block 0's input then each block's output) of a
+    ResNet generator with base width ``ch`` for the square ``out_shape`` (C, R, R)."""
+    channels, res, res_w = out_shape
+    if res != res_w:
+        raise ValueError(f"{who} needs square images, got out_shape={tuple(out_shape)}")
+    base, mults = resnet_g_plan(res)
+    return channels, base, [m * ch for m in mults]
+
+
+def resnet_d_layout(in_shape, ch: int, who: str) -> tuple[list[int], tuple[bool, ...]]:
+    """(channel widths: the image's then each block's output, whether each block down-samples) of a
+    ResNet discriminator with base width ``ch`` for the square ``in_shape`` (C, R, R)."""
+    channels, res, res_w = in_shape
+    if res != res_w:
+        raise ValueError(f"{who} needs square images, got in_shape={tuple(in_shape)}")
+    mults, downs = resnet_d_plan(res)
+    return [channels] + [m * ch for m in mults], downs
+
+
 def _check(resolution: int, plans: dict) -> None:
     if resolution not in plans:
         raise ValueError(f"ResNet GAN resolution {resolution} is not supported: use one of "

@@ -32,7 +32,7 @@ from torch import nn
 
 from ..errors import GanforgeError
 from ..layers import (DBlock, GBlock, HierarchicalLatent, ProjectionHead, SelfAttention, apply_spectral_norm,
-                      resnet_d_plan, resnet_g_plan)
+                      resnet_d_layout, resnet_g_layout)
 from .base import Net, register_net
 
 
@@ -83,17 +83,13 @@ class BigGANGenerator(Net):
                  ch: int = 32, embed_dim: int = 128, attention: Sequence[int] | None = None,
                  sn_eps: float = 1e-6) -> None:
         super().__init__()
-        channels, res, res_w = out_shape
-        if res != res_w:
-            raise ValueError(f"BigGAN needs square images, got out_shape={tuple(out_shape)}")
+        channels, base, widths = resnet_g_layout(out_shape, ch, "BigGAN")
         self.z_dim, self.num_classes, self.out_shape = z_dim, num_classes, tuple(out_shape)
-        base, mults = resnet_g_plan(res)
-        widths = [m * ch for m in mults]
         self.base, self.c0 = base, widths[0]
         self.latent = HierarchicalLatent(z_dim, len(widths) - 1, num_classes, embed_dim)
         self.linear = nn.Linear(self.latent.chunks[0], widths[0] * base * base)
         resolutions = [base * 2 ** (i + 1) for i in range(len(widths) - 1)]
-        attn = _attention_at(attention, resolutions, res // 2, "biggan_g")
+        attn = _attention_at(attention, resolutions, int(out_shape[-1]) // 2, "biggan_g")
         self.blocks = nn.ModuleList(GBlock(a, b, cond_dim) for a, b, cond_dim
                                     in zip(widths[:-1], widths[1:], self.latent.cond_dims))
         self.attention = nn.ModuleList(SelfAttention(w) if r in attn else nn.Identity()
@@ -131,12 +127,9 @@ class BigGANDiscriminator(Net):
     def __init__(self, in_shape: Sequence[int] = (3, 32, 32), num_classes: int = 0, ch: int = 32,
                  attention: Sequence[int] | None = None, sn_eps: float = 1e-6) -> None:
         super().__init__()
-        channels, res, res_w = in_shape
-        if res != res_w:
-            raise ValueError(f"BigGAN needs square images, got in_shape={tuple(in_shape)}")
+        widths, downs = resnet_d_layout(in_shape, ch, "BigGAN")
         self.in_shape, self.num_classes = tuple(in_shape), num_classes
-        mults, downs = resnet_d_plan(res)
-        widths = [channels] + [m * ch for m in mults]
+        res = int(in_shape[-1])
         resolutions, r = [], res
         for d in downs:
             r = r // 2 if d else r

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import (ConditionalBatchNorm2d, DBlock, GBlock, ProjectionHead, apply_spectral_norm, resnet_d_plan,
-                      resnet_g_plan)
+from ..layers import (ConditionalBatchNorm2d, DBlock, GBlock, ProjectionHead, apply_spectral_norm, resnet_d_layout,
+                      resnet_g_layout)
 from .base import Net, register_net
 from .mlp import GeneratorMixin
 
@@ -52,12 +52,8 @@ class SNGANGenerator(GeneratorMixin, Net):
     def __init__(self, z_dim: int = 128, out_shape: Sequence[int] = (3, 32, 32), num_classes: int = 0,
                  ch: int = 32) -> None:
         super().__init__()
-        channels, res, res_w = out_shape
-        if res != res_w:
-            raise ValueError(f"SNGAN needs square images, got out_shape={tuple(out_shape)}")
+        channels, base, widths = resnet_g_layout(out_shape, ch, "SNGAN")
         self.z_dim, self.num_classes, self.out_shape = z_dim, num_classes, tuple(out_shape)
-        base, mults = resnet_g_plan(res)
-        widths = [m * ch for m in mults]
         self.base, self.c0 = base, widths[0]
         self.linear = nn.Linear(z_dim, widths[0] * base * base)
         self.blocks = nn.ModuleList(GBlock(a, b, num_classes) for a, b in zip(widths[:-1], widths[1:]))
@@ -82,12 +78,8 @@ class SNGANDiscriminator(Net):
 
     def __init__(self, in_shape: Sequence[int] = (3, 32, 32), num_classes: int = 0, ch: int = 32) -> None:
         super().__init__()
-        channels, res, res_w = in_shape
-        if res != res_w:
-            raise ValueError(f"SNGAN needs square images, got in_shape={tuple(in_shape)}")
+        widths, downs = resnet_d_layout(in_shape, ch, "SNGAN")
         self.in_shape, self.num_classes = tuple(in_shape), num_classes
-        mults, downs = resnet_d_plan(res)
-        widths = [channels] + [m * ch for m in mults]
         self.blocks = nn.Sequential(*(DBlock(a, b, d, preactivation=i > 0)
                                       for i, (a, b, d) in enumerate(zip(widths[:-1], widths[1:], downs))))
         self.linear = nn.Linear(widths[-1], 1)
