@@ -60,21 +60,21 @@ def gray_stretch(x: Tensor) -> Tensor:
 # Sizes are chosen so that each training fits in about 8 minutes of one shared CPU core.
 TASKS: dict[str, Task] = {
     "edges2digits": Task("pix2pix", "mnist-edges2digits",
-                         {"train.steps": 700, "data.batch_size": 32, "model.width": 32}),
+                         {"train.steps": 2500, "data.batch_size": 32, "model.width": 32}),
     "colorize": Task("pix2pix", "mnist-colorize",
                      {"train.steps": 700, "data.batch_size": 32, "model.width": 32}, undo_b=gray_stretch),
     "thin2thick": Task("cyclegan", "mnist-thin2thick",
-                       {"train.steps": 400, "data.batch_size": 16, "model.width": 16,
+                       {"train.steps": 2500, "data.batch_size": 16, "model.width": 16,
                         "model.g_kwargs": {"n_blocks": 3}}),
     "invert": Task("cyclegan", "mnist-invert",
-                   {"train.steps": 400, "data.batch_size": 16, "model.width": 16, "model.g_kwargs": {"n_blocks": 3}},
+                   {"train.steps": 1000, "data.batch_size": 16, "model.width": 16, "model.g_kwargs": {"n_blocks": 3}},
                    undo_b=lambda x: -x),
     "sr": Task("srgan", "mnist-sr",
-               {"train.steps": 1000, "data.batch_size": 32, "model.width": 32, "model.g_kwargs": {"n_blocks": 4},
-                "model.d_kwargs": {"n_stages": 3, "hidden": 256}, "options.pretrain_steps": 500,
+               {"train.steps": 3000, "data.batch_size": 32, "model.width": 32, "model.g_kwargs": {"n_blocks": 4},
+                "model.d_kwargs": {"n_stages": 3, "hidden": 256}, "options.pretrain_steps": 1500,
                 "train.lr_g": 1e-3, "train.lr_d": 1e-4}),
     "inpaint": Task("inpaint", "mnist-inpaint",
-                    {"train.steps": 800, "data.batch_size": 32, "model.width": 32, "train.lr_g": 1e-3}),
+                    {"train.steps": 3000, "data.batch_size": 32, "model.width": 32, "train.lr_g": 1e-3}),
 }
 
 
