@@ -72,6 +72,8 @@ def main() -> int:
     p.add_argument("--cgan-width", type=int, default=32)
     p.add_argument("--clf-steps", type=int, default=1000)
     p.add_argument("--syn-per-class", type=int, default=500)
+    p.add_argument("--augment", default=None,
+                   help="DiffAugment policy for the GAN's D (e.g. translation,cutout; Zhao et al. 2020 for few images)")
     p.add_argument("--test-limit", type=int, default=None)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--work", type=Path, default=None, help="folder for the cgan runs (default: a temporary one)")
@@ -106,7 +108,8 @@ def main() -> int:
             run = ganforge.train(args.family, **{
                 "data.name": f"array:{data}", "data.batch_size": min(64, len(ry)), "model.width": args.cgan_width,
                 "model.z_dim": 64, "train.steps": args.cgan_steps, "train.seed": seed, "train.progress": False,
-                "train.tensorboard": False, "train.sample_every": 0, "train.out": str(work / f"cgan_{n}_{seed}")},
+                "train.tensorboard": False, "train.sample_every": 0, "train.out": str(work / f"cgan_{n}_{seed}"),
+                "train.augment": args.augment},
                 overwrite=True).out
             G = ganforge.load(run)
             mx, my, _ = mix_real_synthetic(rx, ry, G, ratio=args.syn_per_class / n, seed=seed)
