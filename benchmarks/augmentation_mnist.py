@@ -72,6 +72,10 @@ def main() -> int:
     p.add_argument("--cgan-width", type=int, default=32)
     p.add_argument("--clf-steps", type=int, default=1000)
     p.add_argument("--syn-per-class", type=int, default=500)
+    p.add_argument("--ratios", type=float, nargs="*", default=[],
+                   help="also train on real + RATIO synthetic images per real image, for each ratio (keys real+synthetic@R)")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse the cgan runs already in --work (evaluate more ratios without training the GANs again)")
     p.add_argument("--augment", default=None,
                    help="DiffAugment policy for the GAN's D (e.g. translation,cutout; Zhao et al. 2020 for few images)")
     p.add_argument("--test-limit", type=int, default=None)
@@ -105,12 +109,13 @@ def main() -> int:
             idx = np.concatenate([rng.choice(np.flatnonzero(ytr.numpy() == c), n, replace=False) for c in range(10)])
             rx, ry = unit(xtr[idx]), ytr[idx]
             data = save_arrays(work / f"real_{n}_{seed}.npz", rx.numpy(), ry.numpy())
-            run = ganforge.train(args.family, **{
-                "data.name": f"array:{data}", "data.batch_size": min(64, len(ry)), "model.width": args.cgan_width,
-                "model.z_dim": 64, "train.steps": args.cgan_steps, "train.seed": seed, "train.progress": False,
-                "train.tensorboard": False, "train.sample_every": 0, "train.out": str(work / f"cgan_{n}_{seed}"),
-                "train.augment": args.augment},
-                overwrite=True).out
+            run = work / f"cgan_{n}_{seed}"
+            if not (args.reuse and (run / "generator").is_dir()):
+                run = ganforge.train(args.family, **{
+                    "data.name": f"array:{data}", "data.batch_size": min(64, len(ry)), "model.width": args.cgan_width,
+                    "model.z_dim": 64, "train.steps": args.cgan_steps, "train.seed": seed, "train.progress": False,
+                    "train.tensorboard": False, "train.sample_every": 0, "train.out": str(run),
+                    "train.augment": args.augment}, overwrite=True).out
             G = ganforge.load(run)
             mx, my, _ = mix_real_synthetic(rx, ry, G, ratio=args.syn_per_class / n, seed=seed)
             sx, sy = synthesize_labelled(G, args.syn_per_class, seed=seed + 1000)
@@ -121,10 +126,14 @@ def main() -> int:
                    "gan_train": accuracy(train_classifier(sx, sy, args.clf_steps, seed), xte, yte),
                    "gan_test": accuracy(real_clf, sx, sy),
                    "gan_test_bundled_classifier": accuracy(judge, sx, sy),
+                   **{f"real+synthetic@{r:g}": accuracy(train_classifier(*mix_real_synthetic(rx, ry, G, ratio=r, seed=seed)[:2],
+                                                                          args.clf_steps, seed), xte, yte)
+                      for r in args.ratios},
                    "seconds": time.perf_counter() - t0}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    keys = ["real", "real+synthetic", "gan_train", "gan_test", "gan_test_bundled_classifier"]
+    keys = ["real", "real+synthetic", *(f"real+synthetic@{r:g}" for r in args.ratios), "gan_train", "gan_test",
+            "gan_test_bundled_classifier"]
     table = ["| real per class | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for n in args.per_class:
         sel = [r for r in rows if r["per_class"] == n]
