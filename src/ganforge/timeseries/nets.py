@@ -93,15 +93,21 @@ class RecurrentGenerator(Net):
 class RecurrentDiscriminator(Net):
     """LSTM/GRU critic over a window. Reads ``x`` (N, T, F) (after the past when ``context_len``
     > 0; with a label embedding per step when ``num_classes`` > 0) and returns raw logits (N,)
-    from the last hidden state and the time-average of the hidden states."""
+    from the last hidden state and the time-average of the hidden states.
+
+    ``abs_input=True`` also feeds ``|x|`` at every step, so the magnitudes whose persistence is
+    volatility clustering reach the recurrent state directly instead of through a sign-symmetric
+    function the network would have to learn first."""
 
     def __init__(self, features: int = 1, seq_len: int = 64, hidden: int = 64, num_layers: int = 1,
-                 cell: str = "lstm", num_classes: int = 0, context_len: int = 0, code_dim: int = 16) -> None:
+                 cell: str = "lstm", num_classes: int = 0, context_len: int = 0, code_dim: int = 16,
+                 abs_input: bool = False) -> None:
         super().__init__()
         self.features, self.seq_len, self.num_classes, self.context_len = features, seq_len, num_classes, context_len
+        self.abs_input = bool(abs_input)
         self.in_shape = (seq_len, features)
         self.embed = nn.Embedding(num_classes, code_dim) if num_classes else None
-        d_in = features + (code_dim if num_classes else 0)
+        d_in = features * (2 if self.abs_input else 1) + (code_dim if num_classes else 0)
         self.rnn = _rnn(cell, d_in, hidden, num_layers)
         self.head = nn.Linear(2 * hidden, 1)
 
@@ -110,6 +116,8 @@ class RecurrentDiscriminator(Net):
             raise ValueError("this conditional discriminator needs c (labels or the past)")
         if self.context_len:
             x = torch.cat([c.to(x.dtype), x], dim=1)
+        if self.abs_input:
+            x = torch.cat([x, x.abs()], dim=2)
         if self.embed is not None:
             x = torch.cat([x, self.embed(c.long())[:, None, :].expand(-1, x.shape[1], -1)], dim=2)
         h, _ = self.rnn(x)
