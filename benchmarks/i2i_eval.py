@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+import yaml
 from torch import Tensor, nn
 
 import ganforge
@@ -220,6 +221,8 @@ def main() -> None:
     p.add_argument("--skip-train", action="store_true")
     p.add_argument("--img", default="docs/img")
     p.add_argument("--json", default=None, help="merge results into this JSON file")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="extra config overrides for every task, e.g. options.adv_weight=0.01 (VALUE parsed as YAML)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     clf = load_classifier(args.classifier)
@@ -232,6 +235,11 @@ def main() -> None:
                 "train.grid": 24}
         if args.steps:
             over["train.steps"] = args.steps
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise SystemExit(f"--set {item!r}: expected KEY=VALUE, e.g. options.adv_weight=0.01")
+            over[key] = yaml.safe_load(value)
         meta: dict[str, Any] = {}
         if not args.skip_train:
             hooks = []
