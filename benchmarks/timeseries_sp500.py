@@ -26,7 +26,8 @@ from ganforge.timeseries import (RecurrentDiscriminator, RecurrentGenerator, Ser
 
 def train(ds, args) -> tuple[RecurrentGenerator, list[dict]]:
     torch.manual_seed(args.seed)
-    G = RecurrentGenerator(z_dim=args.z_dim, seq_len=args.window, features=1, hidden=args.hidden, num_layers=2)
+    G = RecurrentGenerator(z_dim=args.z_dim, seq_len=args.window, features=1, hidden=args.hidden, num_layers=2,
+                           global_z=args.g_global, out_scale=args.g_scale)
     D = RecurrentDiscriminator(features=1, seq_len=args.window, hidden=args.d_hidden or args.hidden, num_layers=1,
                                abs_input=args.d_abs)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
@@ -110,6 +111,8 @@ def main() -> None:
     ap.add_argument("--d-hidden", type=int, default=0, help="critic width (0: same as --hidden)")
     ap.add_argument("--lr-d", type=float, default=0.0, help="discriminator learning rate (0: same as --lr)")
     ap.add_argument("--d-abs", action="store_true", help="the critic also reads |x| (RecurrentDiscriminator abs_input)")
+    ap.add_argument("--g-global", type=int, default=0, help="window-level latent channels (RecurrentGenerator global_z)")
+    ap.add_argument("--g-scale", action="store_true", help="location-scale output head (RecurrentGenerator out_scale)")
     ap.add_argument("--z-dim", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)

@@ -54,25 +54,42 @@ class _Conditioner(nn.Module):
 class RecurrentGenerator(Net):
     """LSTM/GRU generator. ``forward(z (N, T, z_dim), c=None) -> (N, T, features)``, unbounded
     (data are standardised) unless ``out_activation='tanh'``. ``out_shape = (seq_len, features)``;
-    a longer or shorter z gives a longer or shorter window."""
+    a longer or shorter z gives a longer or shorter window.
+
+    Two options for returns-like series, whose windows differ in their volatility level and
+    whose volatility persists within a window:
+
+    - ``global_z=K``: the first K channels of the step-0 noise are also fed at every step, a
+      window-level latent (a calm or a turbulent window is one draw, not a sum of per-step draws);
+    - ``out_scale=True``: the head emits a location and a scale per feature and the output is
+      ``mu_t + softplus(s_t) * eps_t`` with ``eps_t`` the last ``features`` channels of the step's
+      noise, so the recurrent state sets the volatility and fresh noise the sign and size (a
+      learned conditional heteroscedasticity, in the spirit of GARCH)."""
 
     def __init__(self, z_dim: int = 8, seq_len: int = 64, features: int = 1, hidden: int = 64,
                  num_layers: int = 2, cell: str = "lstm", num_classes: int = 0, context_len: int = 0,
-                 code_dim: int = 16, out_activation: str = "none", noise_skip: bool = True) -> None:
+                 code_dim: int = 16, out_activation: str = "none", noise_skip: bool = True,
+                 global_z: int = 0, out_scale: bool = False) -> None:
         super().__init__()
         if out_activation not in ("none", "tanh"):
             raise ValueError(f"out_activation {out_activation!r}: accepted 'none', 'tanh'")
+        if not 0 <= global_z <= z_dim:
+            raise ValueError(f"global_z {global_z}: accepted 0 to z_dim ({z_dim}) channels of the step-0 noise")
+        if out_scale and z_dim < features:
+            raise ValueError(f"out_scale needs z_dim >= features ({features}) to draw eps from; got z_dim {z_dim}")
         self.z_dim, self.seq_len, self.features = z_dim, seq_len, features
         self.num_classes, self.context_len = num_classes, context_len
+        self.global_z, self.out_scale = int(global_z), bool(out_scale)
         self.out_shape = (seq_len, features)
         self.cond = _Conditioner(num_classes, context_len, features, code_dim)
-        self.rnn = _rnn(cell, z_dim + self.cond.code_dim, hidden, num_layers)
+        self.rnn = _rnn(cell, z_dim + self.global_z + self.cond.code_dim, hidden, num_layers)
         # noise_skip: the output head also sees this step's noise z_t, so the state h_t can shape
         # (scale, skew) fresh per-step noise. Without it an RNN's output is a smooth function of
         # its state and tends to give strongly autocorrelated "returns".
         self.noise_skip = noise_skip
         head_in = hidden + (z_dim if noise_skip else 0)
-        self.out = nn.Sequential(nn.Linear(head_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, features))
+        self.out = nn.Sequential(nn.Linear(head_in, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, features * (2 if self.out_scale else 1)))
         self.out_activation = out_activation
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
@@ -81,11 +98,18 @@ class RecurrentGenerator(Net):
         return torch.randn(n, seq_len or self.seq_len, self.z_dim, generator=generator).to(device or "cpu")
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        noise = z
         code = self.cond(c, z.shape[0])
+        extra = []
+        if self.global_z:  # a window-level latent: the step-0 noise's first channels, at every step
+            extra.append(noise[:, :1, : self.global_z].expand(-1, z.shape[1], -1))
         if code is not None:
-            z = torch.cat([z, code[:, None, :].expand(-1, z.shape[1], -1)], dim=2)
-        h, _ = self.rnn(z)
-        x = self.out(torch.cat([h, z[:, :, : self.z_dim]], dim=2) if self.noise_skip else h)
+            extra.append(code[:, None, :].expand(-1, z.shape[1], -1))
+        h, _ = self.rnn(torch.cat([noise, *extra], dim=2) if extra else noise)
+        x = self.out(torch.cat([h, noise], dim=2) if self.noise_skip else h)
+        if self.out_scale:  # x_t = mu_t + sigma_t * eps_t, eps_t = the step's last `features` noise channels
+            mu, s = x.split(self.features, dim=2)
+            x = mu + nn.functional.softplus(s) * noise[:, :, self.z_dim - self.features:]
         return torch.tanh(x) if self.out_activation == "tanh" else x
 
 
