@@ -20,6 +20,7 @@ def main() -> None:
     ap.add_argument("table", type=Path)
     ap.add_argument("inception", type=Path)
     ap.add_argument("--families", default="dcgan,cgan,wgan-gp,infogan,sngan,biggan,progan,stylegan")
+    ap.add_argument("--img-prefix", default="adv", help="sample grids are docs/img/PREFIX_FAMILY_DATA.png")
     args = ap.parse_args()
     inc = {r["run"]: r for r in _rows(args.inception)}
     rows = _rows(args.table)
@@ -32,7 +33,8 @@ def main() -> None:
         print(f"\n**{data}** (floor, real training images in place of samples: FID inception "
               f"{floor.get('fid/inception', float('nan')):.1f}, precision {floor.get('precision/inception', float('nan')):.2f}, "
               f"recall {floor.get('recall/inception', float('nan')):.2f})\n")
-        print("| family | steps in 780 CPU s | FID mnist | KID mnist | precision mnist | recall mnist | class acc | "
+        budget = f"{sel[0]['cpu_budget_s']:,.0f}"
+        print(f"| family | steps in {budget} CPU s | FID mnist | KID mnist | precision mnist | recall mnist | class acc | "
               "FID inception | KID inception ×1e3 | precision inception | recall inception | samples |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in sel:
@@ -45,7 +47,7 @@ def main() -> None:
             print(f"| {r['family']} | {r['steps']} | {g(r, 'fid/mnist', '.1f')} | {g(r, 'kid_mean/mnist', '.2f')} | "
                   f"{g(r, 'precision/mnist', '.3f')} | {g(r, 'recall/mnist', '.3f')} | {acc} | {g(i, 'fid/inception', '.1f')} | "
                   f"{g(i, 'kid_mean/inception', '.1f', 1e3)} | {g(i, 'precision/inception', '.3f')} | "
-                  f"{g(i, 'recall/inception', '.3f')} | ![{r['family']}](img/adv_{r['family']}_{data}.png) |")
+                  f"{g(i, 'recall/inception', '.3f')} | ![{r['family']}](img/{args.img_prefix}_{r['family']}_{data}.png) |")
 
 
 if __name__ == "__main__":
