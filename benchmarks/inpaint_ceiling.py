@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
 
 import torch
-from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from train_mnist_classifier import accuracy, augment  # noqa: E402
+from train_mnist_classifier import accuracy, fit  # noqa: E402
 
 from ganforge.config import DataConfig  # noqa: E402
 from ganforge.data import build_dataset  # noqa: E402
@@ -57,23 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     xte, bte, yte = masked_split("test", args.test)
     bundled = load_mnist_classifier()
     net = MNISTClassifier(width=16, feature_dim=128)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=5e-4)
-    steps = math.ceil(len(xtr) / args.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=0.15)
     t0 = time.time()
-    for epoch in range(args.epochs):
-        net.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        for i in range(steps):
-            idx = perm[i * args.batch_size:(i + 1) * args.batch_size]
-            xb = xtr[idx] if args.no_augment else augment(xtr[idx], gen)
-            loss = F.cross_entropy(net(xb), ytr[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+
+    def report(epoch: int, _loss: float) -> None:
         print(f"epoch {epoch + 1}/{args.epochs}: masked test accuracy {accuracy(net, xte, yte):.4f} "
               f"({time.time() - t0:.0f} s)", flush=True)
+
+    fit(net, xtr, ytr, args.epochs, args.batch_size, args.lr, gen, use_augment=not args.no_augment, on_epoch=report)
     res = {"masked_classifier_test_accuracy": accuracy(net, xte, yte),
            "bundled_on_masked": accuracy(bundled, xte, yte),
            "bundled_on_targets": accuracy(bundled, bte, yte),

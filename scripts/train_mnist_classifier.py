@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch.nn import functional as F
@@ -48,6 +49,32 @@ def accuracy(net: MNISTClassifier, x: torch.Tensor, y: torch.Tensor, batch_size:
     return correct / len(x)
 
 
+def fit(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, lr: float,
+        gen: torch.Generator, use_augment: bool = True,
+        on_epoch: Callable[[int, float], None] | None = None) -> None:
+    """The classifier's training recipe: AdamW (weight decay 5e-4) with a one-cycle schedule,
+    cross-entropy, ``augment`` on every batch unless ``use_augment`` is false. Calls
+    ``on_epoch(epoch, mean training loss)`` after each epoch."""
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=5e-4)
+    steps_per_epoch = math.ceil(len(x) / batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.15)
+    for epoch in range(epochs):
+        net.train()
+        perm = torch.randperm(len(x), generator=gen)
+        total, n_seen = 0.0, 0
+        for i in range(steps_per_epoch):
+            idx = perm[i * batch_size:(i + 1) * batch_size]
+            xb, yb = (augment(x[idx], gen) if use_augment else x[idx]), y[idx]
+            loss = F.cross_entropy(net(xb), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total, n_seen = total + float(loss.detach()) * len(idx), n_seen + len(idx)
+        if on_epoch is not None:
+            on_epoch(epoch, total / n_seen)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=3)
@@ -71,27 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     xtr, xte = to_unit_range(xtr).unsqueeze(1), to_unit_range(xte).unsqueeze(1)
 
     net = MNISTClassifier(width=args.width, feature_dim=args.feature_dim)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=5e-4)
-    steps_per_epoch = math.ceil(len(xtr) / args.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
-                                                pct_start=0.15)
     t0 = time.time()
-    for epoch in range(args.epochs):
-        net.train()
-        perm = torch.randperm(len(xtr), generator=gen)
-        total, n_seen = 0.0, 0
-        for i in range(steps_per_epoch):
-            idx = perm[i * args.batch_size:(i + 1) * args.batch_size]
-            xb, yb = augment(xtr[idx], gen), ytr[idx]
-            loss = F.cross_entropy(net(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total, n_seen = total + float(loss.detach()) * len(idx), n_seen + len(idx)
+
+    def report(epoch: int, train_loss: float) -> None:
         # Eval-mode accuracy on training images: checks batch-norm statistics, chooses nothing.
-        print(f"epoch {epoch + 1}/{args.epochs}  train loss {total / n_seen:.4f}  eval-mode accuracy on {n_check} "
+        print(f"epoch {epoch + 1}/{args.epochs}  train loss {train_loss:.4f}  eval-mode accuracy on {n_check} "
               f"training images {accuracy(net, xtr[:n_check], ytr[:n_check]):.4f}  ({time.time() - t0:.0f} s)", flush=True)
+
+    fit(net, xtr, ytr, args.epochs, args.batch_size, args.lr, gen, on_epoch=report)
 
     n_train_acc = min(10000, args.eval_limit or 10000)
     train_acc = accuracy(net, xtr[:n_train_acc], ytr[:n_train_acc])

@@ -98,18 +98,17 @@ class RecurrentGenerator(Net):
         return torch.randn(n, seq_len or self.seq_len, self.z_dim, generator=generator).to(device or "cpu")
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        noise = z
         code = self.cond(c, z.shape[0])
         extra = []
         if self.global_z:  # a window-level latent: the step-0 noise's first channels, at every step
-            extra.append(noise[:, :1, : self.global_z].expand(-1, z.shape[1], -1))
+            extra.append(z[:, :1, : self.global_z].expand(-1, z.shape[1], -1))
         if code is not None:
             extra.append(code[:, None, :].expand(-1, z.shape[1], -1))
-        h, _ = self.rnn(torch.cat([noise, *extra], dim=2) if extra else noise)
-        x = self.out(torch.cat([h, noise], dim=2) if self.noise_skip else h)
+        h, _ = self.rnn(torch.cat([z, *extra], dim=2) if extra else z)
+        x = self.out(torch.cat([h, z], dim=2) if self.noise_skip else h)
         if self.out_scale:  # x_t = mu_t + sigma_t * eps_t, eps_t = the step's last `features` noise channels
             mu, s = x.split(self.features, dim=2)
-            x = mu + nn.functional.softplus(s) * noise[:, :, self.z_dim - self.features:]
+            x = mu + nn.functional.softplus(s) * z[:, :, self.z_dim - self.features:]
         return torch.tanh(x) if self.out_activation == "tanh" else x
 
 
