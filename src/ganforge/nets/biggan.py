@@ -31,8 +31,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import GanforgeError
-from ..layers import (DBlock, GBlock, HierarchicalLatent, ProjectionHead, SelfAttention, apply_spectral_norm,
-                      resnet_d_layout, resnet_g_layout)
+from ..layers import (DBlock, FeatureHeadDiscriminator, GBlock, HierarchicalLatent, ProjectionHead, SelfAttention,
+                      apply_spectral_norm, resnet_d_layout, resnet_g_layout)
 from .base import Net, register_net
 
 
@@ -121,7 +121,7 @@ class BigGANGenerator(Net):
 
 
 @register_net("biggan_d", help="BigGAN discriminator: residual blocks, self-attention, SN, projection")
-class BigGANDiscriminator(Net):
+class BigGANDiscriminator(FeatureHeadDiscriminator, Net):
     """``D(x, c) -> logits`` (N,): residual blocks, ReLU, global sum pooling, linear + projection."""
 
     def __init__(self, in_shape: Sequence[int] = (3, 32, 32), num_classes: int = 0, ch: int = 32,
@@ -144,18 +144,14 @@ class BigGANDiscriminator(Net):
         _ortho_init(self)
         apply_spectral_norm(self, eps=sn_eps)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         """Globally sum-pooled features (N, F)."""
         h = x
         for block, attn in zip(self.blocks, self.attention):
             h = attn(block(h))
         return F.relu(h).sum(dim=(2, 3))
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes and c is None:
-            raise ValueError("conditional discriminator needs class labels c")
-        h = self.features(x)
-        out = self.linear(h).squeeze(1)
-        if self.proj is not None:
-            out = out + self.proj(h, c)
-        return out
+    @property
+    def head(self) -> nn.Module:
+        """The unconditional output layer (named ``linear`` in the state dict)."""
+        return self.linear

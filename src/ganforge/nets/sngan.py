@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import (ConditionalBatchNorm2d, DBlock, GBlock, ProjectionHead, apply_spectral_norm, resnet_d_layout,
-                      resnet_g_layout)
+from ..layers import (ConditionalBatchNorm2d, DBlock, FeatureHeadDiscriminator, GBlock, ProjectionHead,
+                      apply_spectral_norm, resnet_d_layout, resnet_g_layout)
 from .base import Net, register_net
 from .mlp import GeneratorMixin
 
@@ -73,7 +73,7 @@ class SNGANGenerator(GeneratorMixin, Net):
 
 
 @register_net("sngan_d", help="SNGAN ResNet discriminator: spectral norm everywhere, projection when conditional")
-class SNGANDiscriminator(Net):
+class SNGANDiscriminator(FeatureHeadDiscriminator, Net):
     """``D(x, c) -> logits`` (N,) for x (N, *in_shape)."""
 
     def __init__(self, in_shape: Sequence[int] = (3, 32, 32), num_classes: int = 0, ch: int = 32) -> None:
@@ -87,15 +87,11 @@ class SNGANDiscriminator(Net):
         _xavier_init(self, _residual_convs(self.blocks))
         apply_spectral_norm(self)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         """ReLU then global sum pooling of the last block, (N, F)."""
         return F.relu(self.blocks(x)).sum(dim=(2, 3))
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.num_classes and c is None:
-            raise ValueError("conditional discriminator needs class labels c")
-        h = self.features(x)
-        out = self.linear(h).squeeze(1)
-        if self.proj is not None:
-            out = out + self.proj(h, c)
-        return out
+    @property
+    def head(self) -> nn.Module:
+        """The unconditional output layer (named ``linear`` in the state dict)."""
+        return self.linear
