@@ -1,6 +1,8 @@
 """Evaluation metrics: feature extractors, FID, KID, Inception Score, precision/recall,
-density/coverage, toy mode coverage, the :func:`evaluate` entry point, and PSNR/SSIM for
-image-to-image models (:mod:`.image_quality`)."""
+density/coverage, toy mode coverage, matched (clustering) accuracy and code information
+(:mod:`.clustering`), the :func:`evaluate` entry point, and PSNR/SSIM for image-to-image
+models (:mod:`.image_quality`)."""
+from .clustering import code_information, infogan_code_scores, matched_accuracy
 from .evaluate import METRICS, class_accuracy, evaluate
 from .features import EXTRACTORS, build_extractor, extract
 from .frechet import feature_stats, fid_from_features, frechet_distance, frechet_distance_scipy
@@ -16,6 +18,7 @@ __all__ = [
            "TOY_MODES",
            "build_extractor",
            "class_accuracy",
+           "code_information",
            "density_coverage",
            "evaluate",
            "evaluate_toy",
@@ -25,7 +28,9 @@ __all__ = [
            "frechet_distance",
            "frechet_distance_scipy",
            "inception_score",
+           "infogan_code_scores",
            "kid",
+           "matched_accuracy",
            "mode_metrics",
            "polynomial_mmd2",
            "precision_recall",
