@@ -45,17 +45,23 @@ def main() -> None:
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--precision", default="bf16")
     ap.add_argument("--limit", type=int, default=4096)
+    ap.add_argument("--data", default="fashion-mnist", help="the dataset (upsampled, 3 channels)")
     ap.add_argument("--out", default="/tmp/gpu_runs")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--max-steps", type=int, default=10**6, help="(for checking the script on a CPU)")
+    ap.add_argument("--phase-steps", type=int, default=None,
+                    help="progan: iterations per fade / stabilise phase (1 walks the whole growth to full size "
+                         "in 2 * levels + 1 steps, for checking every stage on a CPU)")
     ap.add_argument("--json", default="benchmarks/results/gpu_short_runs.json")
     args = ap.parse_args()
     rows = {"device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
             "torch": torch.__version__, "precision": args.precision, "seconds": args.seconds, "runs": {}}
     for name in args.configs.split(","):
         family, over = CONFIGS[name]
+        if args.phase_steps is not None and "options.phase_steps" in over:
+            over = {**over, "options.phase_steps": args.phase_steps}
         out = Path(args.out) / name
-        cfg = {"data.name": "fashion-mnist", "data.channels": 3, "data.limit": args.limit, "train.steps": args.max_steps,
+        cfg = {"data.name": args.data, "data.channels": 3, "data.limit": args.limit, "train.steps": args.max_steps,
                "train.device": args.device, "train.precision": args.precision, "train.log_every": 10,
                "train.sample_every": 0, "train.ckpt_every": 0, "train.progress": False, "train.tensorboard": False,
                "train.out": str(out), **over}
@@ -72,6 +78,7 @@ def main() -> None:
                    "steps": res.step, "train_s": round(wall, 1), "steps_per_s": round(res.step / wall, 2),
                    "images_per_s": round(res.step * over["data.batch_size"] / wall, 1),
                    "g_params_M": round(params / 1e6, 2),
+                   "stage": list(G.stage) if hasattr(G, "stage") else None,
                    "peak_gpu_mem_GiB": round(torch.cuda.max_memory_allocated() / 2**30, 2) if torch.cuda.is_available() else None,
                    "last": {k: v for k, v in res.record.items() if isinstance(v, (int, float))}}
         except Exception as e:  # noqa: BLE001 - report every configuration, even a failing one
