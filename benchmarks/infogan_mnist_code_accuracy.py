@@ -15,7 +15,8 @@ label-free score.
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/infogan_mnist_code_accuracy.py \
         --seeds 0 1 2 3 --steps 5000 --batch 64 --width 32 --hidden 256 --json out.json
 
-One JSON line per evaluation is printed; ``--json`` writes the summary with every evaluation.
+One JSON line per evaluation is printed; ``--json`` writes the summary with every evaluation;
+``--save DIR`` keeps each seed's last generator and discriminator.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import torch
 from ganforge.data.idx import load_mnist
 from ganforge.families import _advanced_steps as S
 from ganforge.metrics import infogan_code_scores
-from ganforge.nets import build_net
+from ganforge.nets import build_net, save_model
 
 
 def to_unit(u8: torch.Tensor) -> torch.Tensor:
@@ -67,6 +68,9 @@ def train_seed(seed: int, args, xtr: torch.Tensor, xte: torch.Tensor, yte: torch
             mi_sum, n_mi = 0.0, 0
             print(json.dumps({k: v for k, v in row.items() if k != "counts"}), flush=True)
             evals.append(row)
+    if args.save:
+        for name, net in (("generator", G), ("discriminator", D)):
+            save_model(net, f"{args.save}/seed{seed}/{name}", meta={"family": "infogan", "dataset": "mnist", "step": args.steps})
     return evals
 
 
@@ -102,6 +106,8 @@ def main() -> None:
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--info-images", type=int, default=5000, help="training images for the label-free score")
     ap.add_argument("--json", default=None, help="write the summary and every evaluation here")
+    ap.add_argument("--save", default=None, help="save each seed's last G and D under SAVE/seedN/ "
+                    "(then `ganforge traverse SAVE/seedN/generator --code c1`)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     xtr, _ = load_mnist("train")
