@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
 import torch
 
 import ganforge

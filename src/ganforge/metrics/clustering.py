@@ -7,8 +7,9 @@ and how much information it carries without labels.
   InfoGAN's 10-way code on MNIST this way).
 - :func:`code_information`: a label-free score of Q's predictions on real data,
   I(x; c) estimated as H(mean_x p(c | x)) - mean_x H(p(c | x)) in nats. It is largest (log K)
-  when every image gets a confident code and all K codes are used equally, so it can pick a
-  run or a checkpoint without looking at labels.
+  when every image gets a confident code and all K codes are used equally. It follows the
+  accuracy along one InfoGAN run, but a code that splits similar classes across values scores
+  as high as one that follows the classes, so it does not rank runs (docs/advanced-families.md).
 - :func:`infogan_code_scores`: both for an InfoGAN discriminator's Q head on real images.
 """
 from __future__ import annotations
