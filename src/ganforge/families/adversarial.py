@@ -85,8 +85,8 @@ class AdversarialFamily(Family):
         return {}
 
     def phases(self) -> list[Phase]:
-        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps),
-                Phase("G", self.g_step, uses_data=False)]
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps, losses=("d_loss", "gp", "r1")),
+                Phase("G", self.g_step, uses_data=False, losses=("g_loss",))]
 
     def _labels(self, batch: dict[str, Tensor]) -> Tensor | None:
         return batch["y"] if self.conditional else None

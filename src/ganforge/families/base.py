@@ -26,13 +26,18 @@ StepFn = Callable[[dict[str, Tensor]], dict[str, Tensor]]
 class Phase:
     """One kind of update. Each iteration of the loop runs the phases in order: a phase runs
     ``repeat`` times on iterations where ``iteration % every == 0``. A phase that ``uses_data``
-    gets a fresh batch each time; otherwise it gets the last batch drawn (e.g. for labels)."""
+    gets a fresh batch each time; otherwise it gets the last batch drawn (e.g. for labels).
+
+    ``losses`` names the statistics the step returns that are values of an objective (a loss or
+    a penalty): the loop's divergence guard checks exactly these and the progress bar shows
+    them. The loop never guesses a statistic's meaning from its name."""
 
     name: str
     step: StepFn
     repeat: int = 1
     every: int = 1
     uses_data: bool = True
+    losses: tuple[str, ...] = ()
 
 
 @dataclass
