@@ -1,7 +1,15 @@
 """What the advanced image families (sngan, biggan, progan, stylegan, infogan) share on top of
 :class:`ganforge.families.adversarial.AdversarialFamily`: image data only, nets built from
 ``model.g_net`` / ``model.d_net`` with ``model.width`` mapped to each net's own width argument,
-and an optional ``conditional`` option."""
+an optional ``conditional`` option, range checks of options, and the tiny smoke settings.
+
+Precision: every G and D forward of a step runs under :meth:`Family.autocast`, and the losses are
+computed on ``.float()`` logits. Penalties that differentiate a net's output with respect to its
+input (WGAN-GP, R1, StyleGAN2's path length) run their forward in fp32, outside autocast: with
+fp16 that inner gradient is not loss-scaled and underflows, and with bf16 its 8-bit mantissa
+leaves few digits in the differences these penalties take (``||grad|| - 1``, a path length minus
+its running mean). The same choice as :class:`AdversarialFamily`'s gradient penalty.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +20,10 @@ from ..errors import GanforgeError
 from ..nets import build_net
 from .adversarial import AdversarialFamily
 from .options import resolve_conditional
+
+#: Tiny nets for the test suite: 32 px digits, batch 8 (each family adds its net sizes).
+IMAGE_SMOKE: dict[str, Any] = {"data.name": "digits", "data.resolution": 32, "data.limit": 32,
+                               "data.batch_size": 8, "model.z_dim": 8}
 
 
 class ImageFamily(AdversarialFamily):
@@ -34,6 +46,18 @@ class ImageFamily(AdversarialFamily):
             raise GanforgeError(f"train.loss = {cfg.train.loss!r}: family {cfg.family!r} is defined with the "
                                 f"{self.required_loss!r} loss; leave train.loss unset or use {self.required_loss!r}")
         super().__init__(cfg, info, device, dist)
+
+    def check_options(self, positive: tuple[str, ...] = (), unit: tuple[str, ...] = ()) -> None:
+        """Range checks of ``self.opts``: the ``positive`` fields must be > 0, the ``unit`` ones
+        in [0, 1]. The error names the option, its value and what is accepted."""
+        for name in positive:
+            if getattr(self.opts, name) <= 0:
+                raise GanforgeError(f"--option {name}={getattr(self.opts, name)} (family {self.cfg.family!r}): "
+                                    f"must be a positive number")
+        for name in unit:
+            if not 0.0 <= getattr(self.opts, name) <= 1.0:
+                raise GanforgeError(f"--option {name}={getattr(self.opts, name)} (family {self.cfg.family!r}): "
+                                    f"must be in [0, 1]")
 
     def class_count(self, info) -> int:
         return resolve_conditional(getattr(self.opts, "conditional", False), info.num_classes,

@@ -1,22 +1,35 @@
 """``infogan``: InfoGAN (Chen et al. 2016): latent = noise + categorical + continuous codes, a Q
-head sharing D's body, and the mutual-information term (eq. 6) trained in a G+Q phase (one
-optimizer over G and Q's head, lr_g) and, as in the reference code, in the D phase too.
-``ganforge traverse RUN --code c1`` shows what each code learned."""
+head sharing D's body, and the mutual-information term (eq. 6).
+
+Phases per iteration:
+
+- D: the logistic loss ``softplus(D(G(z))) + softplus(-D(x))``, plus (``--option mi_in_d``, as
+  in the reference code) lambda * the MI loss of Q on the detached fakes, which trains D's body
+  and Q's head on it too;
+- G (one optimizer over G and Q's head, lr_g): the non-saturating loss ``softplus(-D(G(z)))``
+  plus lambda * the MI loss (:func:`ganforge.nets.infogan.mutual_information_loss`: minus the
+  variational lower bound L_I of eq. 4-5); D's body and head get no gradient.
+
+``ganforge traverse RUN --code c1`` shows what each code learned.
+"""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from torch import Tensor
+import torch
+from torch import Tensor, nn
 
 from ..errors import GanforgeError
-from ._advanced_steps import InfoGANOptions, infogan_d_loss, infogan_gq_loss, infogan_q_parameters
+from ..losses import d_loss_bce, g_loss_nonsaturating
+from ..nets.infogan import mutual_information_loss
 from ._image_base import ImageFamily
-from .base import make_optimizer, register_family
+from .base import Phase, frozen, make_optimizer, register_family
 
 
 @dataclass(frozen=True)
-class InfoGANFamilyOptions:
+class InfoGANOptions:
     """noise_dim: incompressible noise entries [62]; categorical: sizes of the categorical codes
     [10]; continuous: number of U(-1, 1) codes [2]; cat_weight / cont_weight: lambda of the MI
     term [1, 1]; mi_in_d: also train D's body (and Q) on the MI term in the D step [true]."""
@@ -29,10 +42,15 @@ class InfoGANFamilyOptions:
     mi_in_d: bool = True
 
 
+def q_parameters(D: nn.Module) -> list[nn.Parameter]:
+    """The Q head's parameters, optimised together with G's (the G+Q optimizer)."""
+    return list(D.q_head.parameters())
+
+
 class InfoGANFamily(ImageFamily):
     """InfoGAN: BCE D step (+ MI), G+Q step with the MI term."""
 
-    options_cls = InfoGANFamilyOptions
+    options_cls = InfoGANOptions
     required_loss = "nonsaturating"
 
     def __init__(self, cfg, info, device, dist) -> None:
@@ -42,11 +60,9 @@ class InfoGANFamily(ImageFamily):
         super().__init__(cfg, info, device, dist)
         t = cfg.train
         # the G+Q optimizer replaces the plain G optimizer made by the base class
-        params = list(self.nets["G"].parameters()) + infogan_q_parameters(self.nets["D"])
+        params = list(self.nets["G"].parameters()) + q_parameters(self.nets["D"])
         self.optimizers["G"] = make_optimizer(t.optimizer or "adam", params, t.lr_g, t.betas)
         self.opt_nets["G"] = ["G", "D"]
-        o = self.opts
-        self.step_opts = InfoGANOptions(o.cat_weight, o.cont_weight, o.mi_in_d, self.augment)
 
     def class_count(self, info) -> int:
         return 0  # the categorical code plays the part of a label, learned without supervision
@@ -60,14 +76,59 @@ class InfoGANFamily(ImageFamily):
             g_kw["width"] = d_kw["width"] = m.width
         return g_kw, d_kw
 
+    def phases(self) -> list[Phase]:
+        d_losses = ("d_loss", "mi_loss_d") if self.opts.mi_in_d else ("d_loss",)
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps, losses=d_losses),
+                Phase("G", self.g_step, uses_data=False, losses=("g_loss", "mi_loss"))]
+
+    def mi_loss(self, q: tuple[Tensor, Tensor, Tensor], z: Tensor) -> Tensor:
+        """lambda-weighted MI loss of Q's outputs (cat logits, means, log-stds) for latents z (N, z_dim)."""
+        cat, mean, log_std = (t.float() for t in q)
+        return mutual_information_loss(cat, mean, log_std, z, self.nets["D"].codes, self.opts.cat_weight,
+                                       self.opts.cont_weight)
+
     def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        loss, stats = infogan_d_loss(self.nets["G"], self.nets["D"], batch, self.step_opts)
+        """BCE D loss on ``batch["x"]`` (N, C, H, W) in [-1, 1] and N fakes (+ MI on those fakes)."""
+        G, D = self.nets["G"], self.nets["D"]
+        x = batch["x"]
+        z = G.sample_latent(x.shape[0], device=self.device)
+        with torch.no_grad(), self.autocast():
+            fake = G(z)
+        with self.autocast():
+            real_logits = D(self.aug(x)).float()
+            fake_logits, q = D.forward_with_q(self.aug(fake))
+        adv = d_loss_bce(real_logits, fake_logits.float())
+        stats = {"d_loss": adv.detach(), "d_real": torch.sigmoid(real_logits.detach()).mean(),
+                 "d_fake": torch.sigmoid(fake_logits.detach().float()).mean()}
+        loss = adv
+        if self.opts.mi_in_d:
+            mi = self.mi_loss(q, z)
+            stats["mi_loss_d"] = mi.detach()
+            loss = adv + mi
         self.update("D", loss)
         return stats
 
     def g_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        loss, stats = infogan_gq_loss(self.nets["G"], self.nets["D"], batch, self.step_opts)
-        stats["g_grad_norm"] = self.update("G", loss, grad_norm=True)
+        """G+Q update on N fakes (N = the last batch's size). ``cat_acc`` is how often Q recovers
+        the categorical codes of the fakes."""
+        G, D = self.nets["G"], self.nets["D"]
+        z = G.sample_latent(batch["x"].shape[0], device=self.device)
+        with contextlib.ExitStack() as stack:  # every part of D but Q's head is held fixed
+            for name, part in D.named_children():
+                if name != "q_head":
+                    stack.enter_context(frozen(part))
+            with self.autocast():
+                logits, q = D.forward_with_q(self.aug(G(z)))
+        adv = g_loss_nonsaturating(logits.float())
+        mi = self.mi_loss(q, z)
+        stats = {"g_loss": adv.detach(), "mi_loss": mi.detach()}
+        cats = [code for code in D.codes if code.kind == "categorical"]
+        if cats:
+            cat = q[0].detach()
+            hits = [(cat[:, k.q_start:k.q_stop].argmax(1) == z[:, k.start:k.stop].argmax(1)).float().mean()
+                    for k in cats]
+            stats["cat_acc"] = torch.stack(hits).mean()
+        stats["g_grad_norm"] = self.update("G", adv + mi, grad_norm=True)
         return stats
 
 

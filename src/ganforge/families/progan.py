@@ -5,25 +5,33 @@ The growth schedule is a pure function of the iteration count
 (level, alpha) on G and D; the loop's EMA copies buffers at each update, so the EMA generator
 (the exported one) follows the same stage. The iteration count is checkpointed
 (:meth:`ProGANFamily.extra_state`) and the stage buffers are part of the nets' state, so a run
-resumed in the middle of a fade-in continues exactly. Loss: WGAN-GP (lambda = train.gp_weight,
-10) plus drift 0.001 E[D(x)^2]; reals are blended like G's output during a fade-in.
+resumed in the middle of a fade-in continues exactly.
+
+Phases per iteration:
+
+- D: WGAN-GP critic loss ``E[D(G(z))] - E[D(x)] + lambda GP + eps_drift E[D(x)^2]`` (appendix
+  A.1; lambda = train.gp_weight, 10; eps_drift = ``--option drift``, 0.001), with the reals
+  blended like G's output during a fade-in (:func:`ganforge.nets.progan.fade_real_images`);
+- G: the adversarial family's WGAN generator step, ``-E[D(G(z))]``; it ends the iteration.
+
+The gradient penalty's forward runs in fp32 (see :mod:`ganforge.families._image_base`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from torch import Tensor
 
-from ..errors import GanforgeError
-from ._advanced_steps import ProGANOptions, progan_d_loss, progan_set_stage
-from ._image_base import ImageFamily
-from .base import register_family
-from .sngan import IMAGE_SMOKE
+from ..losses import d_loss_wasserstein, gradient_penalty
+from ..nets.progan import fade_real_images, progan_schedule
+from ._image_base import IMAGE_SMOKE, ImageFamily
+from .base import Phase, register_family
 
 
 @dataclass(frozen=True)
-class ProGANFamilyOptions:
+class ProGANOptions:
     """phase_steps: iterations per fade-in and per stabilisation phase (the paper: 800k images);
     drift: epsilon_drift of the E[D(x)^2] term; conditional: one-hot label in G and a projection
     term in D (default false)."""
@@ -36,27 +44,45 @@ class ProGANFamilyOptions:
 class ProGANFamily(ImageFamily):
     """ProGAN: stage from the iteration count, WGAN-GP + drift D step, WGAN G step."""
 
-    options_cls = ProGANFamilyOptions
+    options_cls = ProGANOptions
     width_kwarg = "channel_max"
     required_loss = "wasserstein"
 
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)
-        if self.opts.phase_steps <= 0:
-            raise GanforgeError(f"--option phase_steps must be positive, got {self.opts.phase_steps}")
+        self.check_options(positive=("phase_steps",))
         self.iteration = 0
-        self.step_opts = ProGANOptions(self.opts.phase_steps, self.gp_weight, self.opts.drift, self.augment)
         self.set_stage()  # a fresh run starts at 4x4 (the EMA copy is made from G after this)
 
+    def phases(self) -> list[Phase]:
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps, losses=("d_loss", "gp", "drift")),
+                Phase("G", self.g_step, uses_data=False, losses=("g_loss",))]
+
     def set_stage(self) -> tuple[int, float]:
-        return progan_set_stage([self.nets["G"], self.nets["D"]], self.iteration, self.step_opts)
+        """Set G and D to the stage of ``self.iteration``; returns (level, alpha)."""
+        G, D = self.nets["G"], self.nets["D"]
+        level, alpha = progan_schedule(self.iteration, self.opts.phase_steps, G.max_level)
+        G.set_stage(level, alpha)
+        D.set_stage(level, alpha)
+        return level, alpha
 
     def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        self.set_stage()
+        """Critic update on ``batch["x"]`` (N, C, H, W) in [-1, 1] (and ``y`` when conditional)."""
+        level, alpha = self.set_stage()
         G, D = self.nets["G"], self.nets["D"]
-        loss, stats = progan_d_loss(G, D, batch, self.step_opts)
-        self.update("D", loss)
-        return stats
+        x, c = fade_real_images(batch["x"], level, alpha), self._labels(batch)
+        with torch.no_grad(), self.autocast():
+            fake = G(G.sample_latent(x.shape[0], device=self.device), c)
+        with self.autocast():
+            x_in, fake_in = self.aug(x), self.aug(fake)
+            real_logits, fake_logits = D(x_in, c).float(), D(fake_in, c).float()
+        wgan = d_loss_wasserstein(real_logits, fake_logits)
+        gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)  # fp32 forward: see the module docstring
+        drift = real_logits.square().mean()
+        self.update("D", wgan + self.gp_weight * gp + self.opts.drift * drift)
+        return {"d_loss": wgan.detach(), "gp": gp.detach(), "drift": drift.detach(),
+                "d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean(),
+                "level": torch.tensor(float(level)), "alpha": torch.tensor(alpha)}
 
     def g_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         stats = super().g_step(batch)

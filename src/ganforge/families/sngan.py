@@ -1,12 +1,19 @@
 """``sngan``: SNGAN (Miyato et al. 2018): ResNet nets, spectral normalization in D, hinge loss,
 n_dis = 5 D steps per G step, Adam(2e-4, betas (0, 0.9)); class-conditional with a projection
 discriminator (Miyato & Koyama 2018) when the data has labels (``--option conditional=false``
-turns that off)."""
+turns that off).
+
+The method is the adversarial family's two phases with the hinge loss of
+:mod:`ganforge.losses` (``d_loss_hinge``, ``g_loss_hinge``): D (``train.d_steps`` times,
+loss ``d_loss``) on real and fake batches with the batch's labels, then G (``g_loss``) on fakes
+with the labels of the last real batch. What is SNGAN's own is in the nets (``sngan_g``,
+``sngan_d``: spectral norm) and the defaults registered here.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._image_base import ImageFamily
+from ._image_base import IMAGE_SMOKE, ImageFamily
 from .base import register_family
 
 
@@ -23,10 +30,6 @@ class SNGANFamily(ImageFamily):
     options_cls = SNGANOptions
     width_kwarg = "ch"
 
-
-# Tiny nets for the test suite: 32 px digits, 2-channel width multiplier, batch 8.
-IMAGE_SMOKE = {"data.name": "digits", "data.resolution": 32, "data.limit": 32, "data.batch_size": 8,
-               "model.z_dim": 8}
 
 register_family(
     "sngan", SNGANFamily,

@@ -14,7 +14,7 @@ Where each idea lives:
 - projection discriminator (Miyato & Koyama 2018): :class:`ganforge.layers.cond.ProjectionHead`.
 - orthogonal initialisation and orthogonal regularization (section 3.1):
   :func:`ganforge.layers.orthogonal.orthogonal_regularization`, added to G's loss in
-  :func:`ganforge.families._advanced_steps.biggan_g_loss`.
+  :class:`ganforge.families.biggan.BigGANFamily`.
 - truncation trick (section 3.1): ``sample_latent(..., truncation=t)`` draws z from a normal
   truncated to [-t, t] by resampling the values outside.
 - hinge loss, EMA of G, D steps per G step: the family's configuration.

@@ -8,7 +8,7 @@ ideas of the paper, all here: minibatch standard deviation in D (section 3,
 :mod:`ganforge.layers.minibatch_std`), equalized learning rate in every layer (4.1,
 :mod:`ganforge.layers.equalized`), pixel-wise feature normalization after every G conv (4.2,
 :mod:`ganforge.layers.pixelnorm`), and WGAN-GP with a drift term (appendix A.1,
-:func:`ganforge.families._advanced_steps.progan_d_loss`).
+:meth:`ganforge.families.progan.ProGANFamily.d_step`).
 
 Growth state: each net holds the persistent buffers ``level`` (int64 scalar: 0 = 4x4,
 k = 4 * 2**k pixels) and ``alpha`` (float32 scalar in [0, 1], 1 = fade-in finished). They

@@ -13,7 +13,7 @@ Where each idea lives:
   mean of w during training) and ``truncation`` (psi) in :meth:`StyleGANGenerator.forward`.
 - style mixing (section 3.1): ``ws`` holds one w per layer, (N, num_ws, w_dim), so
   :meth:`StyleGANGenerator.mix` swaps the ws of chosen layers; the regularization (mixing
-  during training) is in :func:`ganforge.families._advanced_steps.stylegan_latents`.
+  during training) is in :meth:`ganforge.families.stylegan.StyleGANFamily.latents`.
 - residual discriminator with minibatch stddev (StyleGAN2 section 4.1):
   :class:`StyleGANDiscriminator`.
 - R1, lazy regularization and path-length regularization live in the step functions.
@@ -75,8 +75,8 @@ class MappingNetwork(nn.Module):
             x = torch.cat([x, pixel_norm(y)], dim=1)
         for layer in self.layers:
             x = scaled_leaky_relu(layer(x))
-        if update_w_avg:
-            self.w_avg.copy_(torch.lerp(x.detach().mean(dim=0), self.w_avg, self.w_avg_beta))
+        if update_w_avg:  # in w_avg's dtype (fp32): under autocast x is bf16/fp16
+            self.w_avg.copy_(torch.lerp(x.detach().mean(dim=0).to(self.w_avg.dtype), self.w_avg, self.w_avg_beta))
         ws = x.unsqueeze(1).repeat(1, self.num_ws, 1)
         if truncation != 1.0:
             cut = self.num_ws if truncation_cutoff is None else truncation_cutoff
