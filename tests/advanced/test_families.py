@@ -16,6 +16,8 @@ from ganforge.families import FAMILIES
 from ganforge.nets.progan import progan_schedule
 from ganforge.training.checkpoint import load_checkpoint
 
+from .tiny import build_family
+
 QUIET = {"train.progress": False, "train.tensorboard": False, "train.sample_every": 0, "train.log_every": 1,
          "train.health": False}
 
@@ -43,6 +45,9 @@ def _train(out, family: str, steps: int, resume: bool = False, **extra) -> dict:
     # phase_steps 2: level 0 for steps 0-1, fade-in of 8x8 over steps 2-3: the split is mid-fade
     ("progan", {"options.phase_steps": 2, "train.augment": "translation"}),
     ("dcgan", {"train.augment": "color,translation,cutout"}),
+    ("infogan", {"train.augment": "translation"}),
+    ("biggan", {"train.d_steps": 2}),
+    ("sngan", {}),
 ])
 def test_resume_is_bit_exact(family: str, extra: dict, tmp_path) -> None:
     whole = _train(tmp_path / "whole", family, 6, **extra)
@@ -77,19 +82,12 @@ def test_progan_stage_follows_the_schedule_on_g_d_and_ema(tmp_path) -> None:
 def test_stylegan_phases_and_lazy_adam() -> None:
     from ganforge.families.stylegan import StyleGANFamily
 
-    spec = FAMILIES.get("stylegan")
-    assert spec.cls is StyleGANFamily
-    cfg = ganforge.api.make_config("stylegan", **{**spec.smoke, "options.pl_weight": 2.0})
-    from ganforge.data import build_dataset
-    from ganforge.training.distributed import DistContext
-    from ganforge.training.loop import resolve_config
-
-    ds = build_dataset(cfg.data)
-    cfg = resolve_config(cfg, "image")
-    fam = StyleGANFamily(cfg, ds.info, torch.device("cpu"), DistContext())
+    assert FAMILIES.get("stylegan").cls is StyleGANFamily
+    fam, _ = build_family("stylegan", **{"options.pl_weight": 2.0})
     phases = {p.name: p for p in fam.phases()}
     assert list(phases) == ["D", "R1", "G", "PL"]
     assert phases["R1"].every == 16 and not phases["R1"].uses_data and phases["PL"].every == 2
+    assert [p.losses for p in phases.values()] == [("d_loss",), ("r1",), ("g_loss",), ("pl_penalty",)]
     # StyleGAN2 appendix B: lr * c and betas ** c with c = 16 / 17 for D
     g = fam.optimizers["D"].param_groups[0]
     assert g["lr"] == pytest.approx(2.5e-3 * 16 / 17) and g["betas"][1] == pytest.approx(0.99 ** (16 / 17))
@@ -104,6 +102,13 @@ def test_options_are_validated(tmp_path) -> None:
     with pytest.raises(GanforgeError, match="unknown option.*family 'dcgan'.*accepted .*: none"):
         ganforge.train("dcgan", **{**FAMILIES.get("dcgan").smoke, **QUIET, "train.out": str(tmp_path / "d"),
                                    "options.phase_steps": 3})
+    with pytest.raises(GanforgeError, match=r"--option r1_interval=0 \(family 'stylegan'\): must be a positive"):
+        ganforge.train("stylegan", **{**base, "options.r1_interval": 0})
+    with pytest.raises(GanforgeError, match=r"--option style_mixing_prob=1.5 .*must be in \[0, 1\]"):
+        ganforge.train("stylegan", **{**base, "options.style_mixing_prob": 1.5})
+    with pytest.raises(GanforgeError, match=r"--option phase_steps=-1 \(family 'progan'\)"):
+        ganforge.train("progan", **{**FAMILIES.get("progan").smoke, **QUIET, "train.out": str(tmp_path / "p"),
+                                    "options.phase_steps": -1})
     with pytest.raises(GanforgeError, match="train.loss = 'hinge'.*'nonsaturating'"):
         ganforge.train("stylegan", **{**base, "train.loss": "hinge"})
     with pytest.raises(GanforgeError, match="train.augment: .*unknown transform 'flip'"):
