@@ -1,4 +1,4 @@
-"""Train InfoGAN on MNIST with the family's step functions, over several seeds, and measure how
+"""Train InfoGAN on MNIST with the registered family's phases, over several seeds, and measure how
 well the categorical code c1 recovers the digit class (Chen et al. 2016 report about 5 % error).
 
 Q's categorical head classifies each of the 10,000 test digits into one of the 10 code values;
@@ -27,30 +27,35 @@ import time
 
 import torch
 
-from ganforge.data.base import to_unit_range
+from advanced_configs import build_family  # benchmarks/ is on sys.path when run as a script
+from ganforge.data.base import DataInfo, to_unit_range
 from ganforge.data.idx import load_mnist
-from ganforge.families import _advanced_steps as S
 from ganforge.metrics import infogan_code_scores
-from ganforge.nets import build_net, save_model
+from ganforge.nets import save_model
+
+MNIST = DataInfo(name="mnist", kind="image", shape=(1, 28, 28), num_classes=10)
+
+
+def _floats(stats: dict[str, torch.Tensor | None]) -> dict[str, float]:
+    return {k: float(v) for k, v in stats.items() if v is not None}
 
 
 def train_seed(seed: int, args, xtr: torch.Tensor, xte: torch.Tensor, yte: torch.Tensor,
                x_info: torch.Tensor) -> list[dict]:
-    torch.manual_seed(seed)
-    net_kw = {"width": args.width, "hidden": args.hidden}
-    G = build_net("infogan_g", **net_kw, noise=args.noise)
-    D = build_net("infogan_d", **net_kw)
-    opts = S.InfoGANOptions(cat_weight=args.cat_weight, cont_weight=args.cont_weight)
-    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr_d, betas=(0.5, 0.999))
-    opt_gq = torch.optim.Adam(list(G.parameters()) + S.infogan_q_parameters(D), lr=args.lr_g, betas=(0.5, 0.999))
-    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # the nets' initialisation and every draw of the steps
+    family = build_family("infogan", MNIST, **{
+        "model.width": args.width, "model.g_kwargs": {"hidden": args.hidden, "noise": args.noise},
+        "model.d_kwargs": {"hidden": args.hidden}, "train.lr_d": args.lr_d, "train.lr_g": args.lr_g,
+        "options.cat_weight": args.cat_weight, "options.cont_weight": args.cont_weight})
+    G, D = family.nets["G"], family.nets["D"]
+    d_phase, g_phase = family.phases()  # D (+ MI), then G + Q
+    gen = torch.Generator().manual_seed(seed)  # batch indices
     t0, cpu0 = time.perf_counter(), time.process_time()
     evals, mi_sum, n_mi = [], 0.0, 0
     for step in range(1, args.steps + 1):
         idx = torch.randint(len(xtr), (args.batch,), generator=gen)
         batch = {"x": xtr[idx]}
-        d = S.infogan_d_step(G, D, opt_d, batch, opts, gen)
-        g = S.infogan_gq_step(G, D, opt_gq, batch, opts, gen)
+        d, g = _floats(d_phase.step(batch)), _floats(g_phase.step(batch))
         mi_sum, n_mi = mi_sum + g["mi_loss"], n_mi + 1
         if step % args.eval_every == 0 or step == args.steps:
             test = infogan_code_scores(D, xte, yte)
