@@ -1,6 +1,7 @@
-"""The advanced families through the real loop: exact resume (StyleGAN with lazy R1 and path
-length, ProGAN in the middle of a fade-in, DiffAugment), the growth stage on the EMA copy,
-option validation, and the sampling commands (truncation, style mixing, code traversal)."""
+"""The advanced families through the real loop: exact resume of each of them (StyleGAN with
+lazy R1 and path length, ProGAN in the middle of a fade-in, InfoGAN, BigGAN, SNGAN, DiffAugment),
+the growth stage on the EMA copy, option validation, and the sampling commands (truncation,
+style mixing, code traversal)."""
 from __future__ import annotations
 
 import re
