@@ -9,6 +9,10 @@ Contract (see docs/architecture.md):
 - Every net is a :class:`Net`: its constructor's keyword arguments are recorded in
   ``net.init_kwargs`` so that a saved model is rebuilt from ``config.json`` (those arguments)
   and ``model.safetensors`` (the weights) alone.
+- Every registered net gives examples for the net tester (tests/test_nets.py):
+  ``example_args()`` (tiny constructor arguments) and ``example_inputs(n, generator)`` (a valid
+  forward input for a batch of n), and names in ``forward_unused_parameters()`` any trainable
+  parameter its forward does not reach.
 """
 from __future__ import annotations
 
