@@ -1,7 +1,7 @@
 """The same checks for every registered network, from the examples each one declares
 (``Net.example_args`` and ``Net.example_inputs``): shapes promised by its attributes, finite
 outputs, determinism in eval mode, save/load, gradients to every parameter, bf16 autocast.
-A new net is tested by registering it; then the specific tests of some nets."""
+A new net is tested by registering it with its examples. The specific tests of some nets follow."""
 from __future__ import annotations
 
 import json
@@ -52,7 +52,7 @@ def test_every_net_declares_its_examples(name: str) -> None:
     args = cls.example_args()
     assert isinstance(args, dict) and json.loads(json.dumps(args)) == args  # plain JSON, as config.json holds
     net = _build(name)
-    assert net.init_kwargs == {**net.init_kwargs, **args}
+    assert net.init_kwargs == {**net.init_kwargs, **args}  # the arguments are recorded as given
     inputs = _inputs(net)
     x = inputs[0]
     if hasattr(net, "in_shape"):
