@@ -1,4 +1,7 @@
-"""The same checks for every registered network: shapes, no NaN, determinism, save/load."""
+"""The same checks for every registered network, from the examples each one declares
+(``Net.example_args`` and ``Net.example_inputs``): shapes promised by its attributes, finite
+outputs, determinism in eval mode, save/load, gradients to every parameter, bf16 autocast.
+A new net is tested by registering it with its examples. The specific tests of some nets follow."""
 from __future__ import annotations
 
 import json
@@ -6,50 +9,119 @@ import json
 import pytest
 import torch
 
-from ganforge.nets import NETS, build_net, load_model, save_model
+from ganforge.nets import NETS, Net, build_net, load_model, save_model
 
-# Small constructor arguments per network (anything not listed is built with its defaults).
-TINY: dict[str, dict] = {
-    "mlp_g": {"z_dim": 4, "out_shape": [2], "width": 16, "depth": 2},
-    "mlp_d": {"in_shape": [2], "width": 16, "depth": 2},
-    "dcgan_g": {"z_dim": 8, "out_shape": [1, 28, 28], "width": 8},
-    "dcgan_d": {"in_shape": [1, 28, 28], "width": 8},
-    "tabular_d": {"data_dim": 6, "hidden": [16], "pac": 2},  # 4 test rows pack into 2
-}
+N = 4  # batch: > 1 for batch norm in train mode, even for packing and minibatch-stddev groups of 2
+NAMES = list(NETS)
 
 
-def _input_for(net: torch.nn.Module) -> tuple:
-    if hasattr(net, "example_inputs"):  # nets with several inputs say what they take
-        return tuple(net.example_inputs(4, generator=torch.Generator().manual_seed(0)))
-    if hasattr(net, "z_dim") and hasattr(net, "sample_latent"):
-        z = net.sample_latent(4, generator=torch.Generator().manual_seed(0))
-        return (z,)
-    if hasattr(net, "in_shape"):
-        return (torch.randn(4, *net.in_shape, generator=torch.Generator().manual_seed(0)).clamp(-1, 1),)
-    pytest.skip(f"{type(net).__name__} has no generic input (tested in its own module)")
-
-
-@pytest.mark.parametrize("name", list(NETS))
-def test_every_net_forward_save_load(name: str, tmp_path) -> None:
+def _build(name: str) -> Net:
     torch.manual_seed(0)
-    net = build_net(name, **TINY.get(name, {})).eval()
-    args = _input_for(net)
+    return build_net(name, **NETS.get(name).example_args())
+
+
+def _inputs(net: Net, seed: int = 0) -> tuple:
+    return tuple(net.example_inputs(N, generator=torch.Generator().manual_seed(seed)))
+
+
+def _run(net: Net, inputs: tuple) -> torch.Tensor:
+    out = net(*inputs)
+    assert isinstance(out, torch.Tensor), f"{net.net_name} returned {type(out).__name__}, not a tensor"
+    return out
+
+
+def _expected_shape(net: Net, x: torch.Tensor) -> tuple[int, ...]:
+    """The output shape that the net's declared attributes promise for a first input ``x``."""
+    n = x.shape[0]
+    if hasattr(net, "output_shape"):  # patchgan_d: one logit per patch
+        return (n, *net.output_shape(*x.shape[-2:]))
+    if getattr(net, "out_shape", None) is not None:  # generators and translators
+        return (n, *net.out_shape)
+    if hasattr(net, "in_shape") and getattr(net, "z_dim", 0):  # encoders E(x) -> z
+        return (n, net.z_dim)
+    if hasattr(net, "in_shape"):  # discriminators: one logit per (packed) sample
+        return (n // (getattr(net, "pack", None) or getattr(net, "pac", 1)),)
+    return (n, net.num_classes)  # classifiers: one logit per class
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_net_declares_its_examples(name: str) -> None:
+    cls = NETS.get(name)
+    assert cls.example_args.__func__ is not Net.example_args.__func__, f"{name}: no example_args()"
+    assert cls.example_inputs is not Net.example_inputs, f"{name}: no example_inputs()"
+    args = cls.example_args()
+    assert isinstance(args, dict) and json.loads(json.dumps(args)) == args  # plain JSON, as config.json holds
+    net = _build(name)
+    assert net.init_kwargs == {**net.init_kwargs, **args}  # the arguments are recorded as given
+    inputs = _inputs(net)
+    x = inputs[0]
+    if hasattr(net, "in_shape"):
+        assert tuple(x.shape[1:]) == tuple(net.in_shape)
+    elif getattr(net, "z_dim", 0):
+        assert x.shape[-1] == net.z_dim
+    if getattr(net, "num_classes", 0) and (hasattr(net, "in_shape") or hasattr(net, "out_shape")):
+        assert len(inputs) == 2, f"{name} is conditional: its example inputs must include labels"
+        assert inputs[1].dtype == torch.int64 and 0 <= int(inputs[1].min()) <= int(inputs[1].max()) < net.num_classes
+    unused = net.forward_unused_parameters()
+    assert unused <= {n for n, _ in net.named_parameters()}, f"{name}: unknown names in forward_unused_parameters"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_shape_finite_and_deterministic_in_eval(name: str) -> None:
+    net = _build(name).eval()
     with torch.no_grad():
-        out = net(*args)
-        again = net(*args)
-    out_t = out[0] if isinstance(out, tuple) else out
-    assert torch.isfinite(out_t).all()
-    assert torch.equal(out_t, again[0] if isinstance(again, tuple) else again)  # deterministic in eval mode
-    if hasattr(net, "out_shape") and getattr(net, "z_dim", 0):
-        assert tuple(out_t.shape) == (4, *net.out_shape)
+        inputs = _inputs(net)
+        out = _run(net, inputs)
+        assert tuple(out.shape) == _expected_shape(net, inputs[0])
+        assert torch.isfinite(out).all()
+        # fresh inputs from the same seed give the same output; another seed another output
+        assert torch.equal(out, _run(net, _inputs(net)))
+        assert not torch.equal(out, _run(net, _inputs(net, seed=1)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_save_load_round_trip(name: str, tmp_path) -> None:
+    net = _build(name)
+    with torch.no_grad():  # a train-mode forward changes running statistics, so they are saved too
+        _run(net, _inputs(net, seed=2))
+    net.eval()
     save_model(net, tmp_path / "m", meta={"note": "x"})
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
-    assert cfg["net"] == name
+    assert cfg["net"] == name and cfg["kwargs"] == net.init_kwargs
+    assert (tmp_path / "m" / "model.safetensors").is_file()
     loaded = load_model(tmp_path / "m")
-    assert loaded.meta == {"note": "x"}
+    assert type(loaded) is type(net) and loaded.meta == {"note": "x"} and not loaded.training
+    state, again = net.state_dict(), loaded.state_dict()
+    assert state.keys() == again.keys() and all(torch.equal(state[k], again[k]) for k in state)
     with torch.no_grad():
-        out2 = loaded(*args)
-    assert torch.equal(out_t, out2[0] if isinstance(out2, tuple) else out2)
+        assert torch.equal(_run(net, _inputs(net)), _run(loaded, _inputs(loaded)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gradients_reach_every_parameter_in_train_mode(name: str) -> None:
+    net = _build(name).train()
+    out = _run(net, _inputs(net))
+    if out.requires_grad:  # a sampling forward (seqgan_g) declares all its parameters unused
+        # a random weighting, because a plain sum can be constant (softmax blocks sum to 1)
+        weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(0))
+        (out.float() * weights).sum().backward()
+    trainable = {n for n, p in net.named_parameters() if p.requires_grad}
+    # reached: in the backward graph (a gradient may be exactly zero at initialisation, e.g.
+    # behind self-attention's gamma = 0)
+    reached = {n for n, p in net.named_parameters() if p.grad is not None}
+    assert reached == trainable - net.forward_unused_parameters()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters() if p.grad is not None)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_bf16_autocast_forward_is_finite(name: str, train: bool) -> None:
+    net = _build(name).train(train)
+    inputs = _inputs(net)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = _run(net, inputs)
+    assert tuple(out.shape) == _expected_shape(net, inputs[0])
+    assert torch.isfinite(out.float()).all()
 
 
 @pytest.mark.parametrize("res,channels", [(28, 1), (32, 3), (64, 3), (128, 1)])

@@ -9,6 +9,10 @@ Contract (see docs/architecture.md):
 - Every net is a :class:`Net`: its constructor's keyword arguments are recorded in
   ``net.init_kwargs`` so that a saved model is rebuilt from ``config.json`` (those arguments)
   and ``model.safetensors`` (the weights) alone.
+- Every registered net gives examples for the net tester (tests/test_nets.py):
+  ``example_args()`` (tiny constructor arguments) and ``example_inputs(n, generator)`` (a valid
+  forward input for a batch of n), and names in ``forward_unused_parameters()`` any trainable
+  parameter its forward does not reach.
 """
 from __future__ import annotations
 
@@ -67,6 +71,49 @@ class Net(nn.Module):
         wrapped.__doc__ = init.__doc__
         wrapped.__signature__ = sig  # type: ignore[attr-defined]
         cls.__init__ = wrapped  # type: ignore[method-assign]
+
+    # ---- examples for the net tester (tests/test_nets.py runs the same checks on every net) ----
+    @classmethod
+    def example_args(cls) -> dict[str, Any]:
+        """Tiny constructor keyword arguments (a net built in milliseconds that still takes every
+        branch worth testing, e.g. class conditioning). Every registered net defines it."""
+        raise NotImplementedError(f"{cls.__name__} must define the classmethod example_args() "
+                                  "(tiny constructor keyword arguments for the net tester)")
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[Any, ...]:
+        """Positional arguments of a valid forward for a batch of ``n``, drawn from ``generator``:
+        ``self(*self.example_inputs(n, g))`` runs. Generators: the latent and, when conditional,
+        labels; discriminators: data in their value range and, when conditional, labels; other
+        nets whatever their forward takes. The same seed gives the same inputs. Every registered
+        net defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define example_inputs(n, generator) "
+                                  "(forward arguments for a batch of n, for the net tester)")
+
+    def forward_unused_parameters(self) -> set[str]:
+        """Names (as in ``named_parameters``) of the trainable parameters that ``forward`` does
+        not reach in the net's current state: an auxiliary head used by another method, the
+        layers of other growth levels, a forward that samples without gradients. The net tester
+        checks that a backward from the output reaches exactly the other parameters."""
+        return set()
+
+
+def example_labels(n: int, num_classes: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """n class labels (n,) int64, uniform over 0..num_classes-1."""
+    return torch.randint(num_classes, (n,), generator=generator)
+
+
+def generator_example_inputs(G: Net, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+    """``(z,)`` or ``(z, labels)`` for a generator ``G(z, c)``: z from ``G.sample_latent``, labels
+    when ``G.num_classes`` > 0."""
+    z = G.sample_latent(n, generator=generator)  # type: ignore[operator]
+    return (z, example_labels(n, G.num_classes, generator)) if G.num_classes else (z,)
+
+
+def discriminator_example_inputs(D: Net, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+    """``(x,)`` or ``(x, labels)`` for a discriminator ``D(x, c)``: x (n, *D.in_shape) uniform in
+    [-1, 1] (the range of images and of generator outputs), labels when ``D.num_classes`` > 0."""
+    x = torch.rand(n, *D.in_shape, generator=generator) * 2 - 1  # type: ignore[misc]
+    return (x, example_labels(n, D.num_classes, generator)) if D.num_classes else (x,)
 
 
 def register_net(name: str, help: str = ""):

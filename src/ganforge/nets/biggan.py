@@ -33,7 +33,7 @@ from torch import nn
 from ..errors import GanforgeError
 from ..layers import (DBlock, FeatureHeadDiscriminator, GBlock, HierarchicalLatent, ProjectionHead, SelfAttention,
                       apply_spectral_norm, resnet_d_layout, resnet_g_layout)
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 
 
 def truncated_normal(shape: tuple[int, ...], threshold: float, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -99,6 +99,14 @@ class BigGANGenerator(Net):
         shared = [self.latent.shared] if self.latent.shared is not None else []
         apply_spectral_norm(self, skip=shared, eps=sn_eps)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 8, "out_shape": [3, 32, 32], "num_classes": 3, "ch": 4, "embed_dim": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
     def shared_parameters(self) -> list[nn.Parameter]:
         """Parameters of the shared class embedding (left out of orthogonal regularization)."""
         return list(self.latent.shared.parameters()) if self.latent.shared is not None else []
@@ -143,6 +151,14 @@ class BigGANDiscriminator(FeatureHeadDiscriminator, Net):
         self.proj = ProjectionHead(num_classes, widths[-1]) if num_classes else None
         _ortho_init(self)
         apply_spectral_norm(self, eps=sn_eps)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [3, 32, 32], "num_classes": 3, "ch": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         """Globally sum-pooled features (N, F)."""

@@ -50,6 +50,14 @@ class MNISTClassifier(Net):
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(feature_dim, num_classes)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"width": 4, "feature_dim": 8, "num_classes": 3}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Images (n, 1, 28, 28) in [-1, 1]."""
+        return (torch.rand(n, 1, 28, 28, generator=generator) * 2 - 1,)
+
     @staticmethod
     def prepare(x: torch.Tensor) -> torch.Tensor:
         """Any (N, C, H, W) images in [-1, 1] with C in {1, 3} -> (N, 1, 28, 28) in [-1, 1].

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..layers import FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, pack_samples
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
 
@@ -66,6 +66,14 @@ class DCGANGenerator(GeneratorMixin, Net):
         self.blocks = nn.Sequential(*blocks)
         dcgan_init(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 8, "out_shape": [1, 28, 28], "width": 8, "num_classes": 3, "embed_dim": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
             if c is None:
@@ -112,6 +120,14 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
         self.head = sn(nn.Linear(feat, 1))
         self.proj = ProjectionHead(num_classes, feat) if num_classes and cond == "projection" else None
         dcgan_init(self)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 28, 28], "width": 8, "num_classes": 3}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         """Flattened last-layer features, (N / pack, F)."""

@@ -39,6 +39,14 @@ class ConvEncoder(Net):
         self.head = nn.Linear(cin * base * base, z_dim)
         dcgan_init(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 28, 28], "z_dim": 4, "width": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Images (n, *in_shape) in [-1, 1]."""
+        return (torch.rand(n, *self.in_shape, generator=generator) * 2 - 1,)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x))
 
@@ -57,6 +65,14 @@ class MLPEncoder(Net):
             d = width
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(d, z_dim)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [3], "z_dim": 2, "width": 8, "depth": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Vectors (n, *in_shape), standard normal."""
+        return (torch.randn(n, *self.in_shape, generator=generator),)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x.reshape(x.shape[0], -1)))

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import GanforgeError
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, register_net
 from .dcgan import dcgan_init
 
 
@@ -109,6 +109,15 @@ class InfoGANGenerator(_CodesMixin, Net):
             nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh())
         dcgan_init(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"noise_dim": 4, "categorical": [3], "continuous": 1, "out_shape": [1, 28, 28], "width": 4,
+                "hidden": 16}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """z (n, z_dim) = [noise | codes] from :meth:`sample_latent` (unconditional: no labels)."""
+        return (self.sample_latent(n, generator=generator),)
+
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str | None = None) -> torch.Tensor:
         """[noise | one-hot uniform categorical codes | U(-1, 1) continuous codes], (n, z_dim)."""
@@ -176,6 +185,19 @@ class InfoGANDiscriminator(_CodesMixin, Net):
         self.q_head = nn.Sequential(nn.Linear(hidden, q_hidden, bias=False), nn.BatchNorm1d(q_hidden),
                                     nn.LeakyReLU(0.1, True), nn.Linear(q_hidden, q_out))
         dcgan_init(self)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 28, 28], "noise_dim": 4, "categorical": [3], "continuous": 1, "width": 4,
+                "hidden": 16, "q_hidden": 8, "learn_std": True}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
+
+    def forward_unused_parameters(self) -> set[str]:
+        """Q's head: :meth:`q` and :meth:`forward_with_q` use it, ``forward`` (D's logits) does not."""
+        return {name for name, _ in self.named_parameters() if name.startswith("q_head.")}
 
     def _q_from_features(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         out = self.q_head(h)

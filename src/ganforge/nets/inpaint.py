@@ -58,11 +58,17 @@ class InpaintGenerator(TranslatorMixin, Net):
             _conv(w, w // 2 or 1, 3, norm=norm),
             nn.Conv2d(w // 2 or 1, c, 3, 1, 1), nn.Tanh())
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 16, 16], "width": 4, "dilations": [2]}
+
     def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs for the shared network tests: images and a square hole mask."""
+        """Images (n, *in_shape) in [-1, 1] and a mask (n, 1, H, W) with a centred square hole
+        of half the image's side."""
         x = torch.rand(n, *self.in_shape, generator=generator) * 2 - 1
-        mask = torch.zeros(n, 1, *self.in_shape[1:])
-        mask[..., 4:12, 4:12] = 1.0
+        h, w = self.in_shape[1:]
+        mask = torch.zeros(n, 1, h, w)
+        mask[..., h // 4: h // 4 + h // 2, w // 4: w // 4 + w // 2] = 1.0
         return x, mask
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..layers import FeatureHeadDiscriminator, ProjectionHead, pack_samples
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 
 
 def _act(name: str) -> nn.Module:
@@ -49,6 +49,15 @@ class MLPGenerator(GeneratorMixin, Net):
             layers.append(_act(out_activation))
         self.net = nn.Sequential(*layers)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 4, "out_shape": [2], "width": 16, "depth": 2, "num_classes": 3, "embed_dim": 4,
+                "batch_norm": True}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
             if c is None:
@@ -80,6 +89,14 @@ class MLPDiscriminator(FeatureHeadDiscriminator, Net):
         self.body = nn.Sequential(*layers)
         self.head = sn(nn.Linear(d, 1))
         self.proj = ProjectionHead(num_classes, d) if num_classes and cond == "projection" else None
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [2], "width": 16, "depth": 2, "num_classes": 3, "dropout": 0.1, "spectral_norm": True}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         h = x.reshape(x.shape[0], -1)

@@ -85,6 +85,18 @@ class PatchGANDiscriminator(Net):
         self.receptive_field = receptive_field(n_layers)
         init_normal(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 16, 16], "cond_channels": 2, "width": 4, "n_layers": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """Judged images y (n, *in_shape) in [-1, 1] and, when conditional, input images
+        c (n, cond_channels, H, W) in [-1, 1]."""
+        y = torch.rand(n, *self.in_shape, generator=generator) * 2 - 1
+        if not self.cond_channels:
+            return (y,)
+        return y, torch.rand(n, self.cond_channels, *self.in_shape[1:], generator=generator) * 2 - 1
+
     def output_shape(self, height: int, width: int) -> tuple[int, int]:
         """(H', W') of the logit map for an input of height x width pixels."""
         return patch_grid(height, self.n_layers), patch_grid(width, self.n_layers)

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..layers import EqualConv2d, EqualLinear, ProjectionHead, minibatch_stddev, pixel_norm
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
 SQRT2 = math.sqrt(2.0)
@@ -116,6 +116,15 @@ class _GrowthState(nn.Module):
         self.level.fill_(level)
         self.alpha.fill_(alpha)
 
+    def _unused_at_stage(self, rgb_layers: str) -> set[str]:
+        """Parameter names of the blocks above the current level and of the ``rgb_layers``
+        (to_rgb or from_rgb) other than the current level's and, during a fade-in, the previous one's."""
+        level, alpha = self.stage
+        rgb = {level, level - 1} if level > 0 and alpha < 1.0 else {level}
+        unused = tuple([f"{rgb_layers}.{k}." for k in range(self.max_level + 1) if k not in rgb]
+                       + [f"blocks.{k - 1}." for k in range(level + 1, self.max_level + 1)])
+        return {name for name, _ in self.named_parameters() if name.startswith(unused)}
+
     @property
     def stage(self) -> tuple[int, float]:
         return int(self.level), float(self.alpha)
@@ -156,6 +165,18 @@ class ProGANGenerator(_GrowthState, GeneratorMixin, Net):
             nn.ModuleList([EqualConv2d(ch[k - 1], ch[k], 3, gain=SQRT2), EqualConv2d(ch[k], ch[k], 3, gain=SQRT2)])
             for k in range(1, self.max_level + 1))
         self.to_rgb = nn.ModuleList(EqualConv2d(c, channels, 1, gain=1.0) for c in ch)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 8, "out_shape": [1, 8, 8], "num_classes": 3, "channel_base": 64, "channel_max": 8}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
+    def forward_unused_parameters(self) -> set[str]:
+        """The blocks above the current level and the toRGB layers the current stage does not blend."""
+        return self._unused_at_stage("to_rgb")
 
     def _block(self, k: int, h: torch.Tensor) -> torch.Tensor:
         h = F.interpolate(h, scale_factor=2, mode="nearest")
@@ -207,6 +228,18 @@ class ProGANDiscriminator(_GrowthState, Net):
         self.dense = EqualLinear(ch[0] * 16, ch[0], gain=SQRT2)
         self.head = EqualLinear(ch[0], 1, gain=1.0)
         self.proj = ProjectionHead(num_classes, ch[0]) if num_classes else None
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 8, 8], "num_classes": 3, "channel_base": 64, "channel_max": 8, "mbstd_group": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
+
+    def forward_unused_parameters(self) -> set[str]:
+        """The blocks above the current level and the fromRGB layers the current stage does not blend."""
+        return self._unused_at_stage("from_rgb")
 
     def _block(self, k: int, h: torch.Tensor) -> torch.Tensor:
         for conv in self.blocks[k - 1]:

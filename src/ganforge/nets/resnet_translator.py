@@ -60,6 +60,15 @@ class ResnetGenerator(TranslatorMixin, Net):
         self.body = nn.Sequential(*layers)
         init_normal(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        # 10 px is padded to 12 (two stride-2 levels) and cropped back
+        return {"in_shape": [3, 10, 10], "out_channels": 2, "width": 4, "n_blocks": 1}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Images (n, *in_shape) in [-1, 1]."""
+        return (torch.rand(n, *self.in_shape, generator=generator) * 2 - 1,)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, self.in_shape, "resnet_g")
         x, pads = pad_to_multiple(x, 2 ** self.n_down)

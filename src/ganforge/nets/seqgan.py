@@ -68,6 +68,19 @@ class SeqGANGenerator(Net):
         if init_std is not None:
             init_normal_(self, init_std)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"vocab_size": 7, "embed_dim": 4, "hidden_dim": 4, "max_len": 5, "eos_token": 1, "pad_token": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """z (n, max_len) uniforms in [0, 1) from :meth:`sample_latent`."""
+        return (self.sample_latent(n, generator=generator),)
+
+    def forward_unused_parameters(self) -> set[str]:
+        """All of them: ``forward`` samples tokens without gradients; the parameters train through
+        :meth:`log_probs`."""
+        return {name for name, p in self.named_parameters() if p.requires_grad}
+
     # ---- latent / sampling ----------------------------------------------------------------
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str | None = None) -> torch.Tensor:
@@ -223,8 +236,12 @@ class SeqGANDiscriminator(Net):
         pooled = [F.relu(conv(e)).amax(dim=2) for conv in self.convs]
         return self.highway(torch.cat(pooled, dim=1))
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"vocab_size": 7, "max_len": 5, "embed_dim": 4, "filter_sizes": [2, 3], "num_filters": [3, 4]}
+
     def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
-        """(n, max_len) random token ids, for the shared net tests."""
+        """Token ids (n, max_len) int64, uniform over the vocabulary."""
         return (torch.randint(0, self.vocab_size, (n, self.max_len), generator=generator),)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:

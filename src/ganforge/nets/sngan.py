@@ -25,7 +25,7 @@ from torch import nn
 
 from ..layers import (ConditionalBatchNorm2d, DBlock, FeatureHeadDiscriminator, GBlock, ProjectionHead,
                       apply_spectral_norm, resnet_d_layout, resnet_g_layout)
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
 
@@ -60,6 +60,14 @@ class SNGANGenerator(GeneratorMixin, Net):
         self.out = nn.Sequential(nn.BatchNorm2d(widths[-1]), nn.ReLU(), nn.Conv2d(widths[-1], channels, 3, padding=1))
         _xavier_init(self, _residual_convs(self.blocks))
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 8, "out_shape": [1, 28, 28], "num_classes": 3, "ch": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         cond = None
         if self.num_classes:
@@ -86,6 +94,14 @@ class SNGANDiscriminator(FeatureHeadDiscriminator, Net):
         self.proj = ProjectionHead(num_classes, widths[-1]) if num_classes else None
         _xavier_init(self, _residual_convs(self.blocks))
         apply_spectral_norm(self)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 28, 28], "num_classes": 3, "ch": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def features(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         """ReLU then global sum pooling of the last block, (N, F)."""

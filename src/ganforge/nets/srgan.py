@@ -20,7 +20,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, register_net
 from .translator import TranslatorMixin, check_input
 
 
@@ -59,6 +59,14 @@ class SRGANGenerator(TranslatorMixin, Net):
         self.up = nn.Sequential(*up)
         self.tail = nn.Sequential(nn.Conv2d(width, out_channels, 9, 1, 4), nn.Tanh())
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 6, 6], "scale": 2, "width": 4, "n_blocks": 1}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Images (n, *in_shape) in [-1, 1]."""
+        return (torch.rand(n, *self.in_shape, generator=generator) * 2 - 1,)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, self.in_shape, "srgan_g")
         h = self.head(x)
@@ -91,6 +99,14 @@ class SRGANDiscriminator(Net):
         self.body = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(cin * h * w, hidden), nn.LeakyReLU(0.2, True),
                                   nn.Linear(hidden, 1))
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 12, 12], "width": 4, "n_stages": 2, "hidden": 8}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """High-res images (n, *in_shape) in [-1, 1] (unconditional: no labels)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def forward(self, y: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if c is not None:

@@ -32,7 +32,7 @@ from torch import nn
 
 from ..layers import (EqualConv2d, EqualLinear, ModulatedConv2d, NoiseInjection, ProjectionHead,
                       minibatch_stddev, pixel_norm, scaled_leaky_relu)
-from .base import Net, register_net
+from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
 
@@ -75,12 +75,13 @@ class MappingNetwork(nn.Module):
             x = torch.cat([x, pixel_norm(y)], dim=1)
         for layer in self.layers:
             x = scaled_leaky_relu(layer(x))
-        if update_w_avg:  # in w_avg's dtype (fp32): under autocast x is bf16/fp16
+        if update_w_avg:
+            # under autocast x is bf16/fp16 while the running mean stays in the buffer's float32
             self.w_avg.copy_(torch.lerp(x.detach().mean(dim=0).to(self.w_avg.dtype), self.w_avg, self.w_avg_beta))
         ws = x.unsqueeze(1).repeat(1, self.num_ws, 1)
         if truncation != 1.0:
             cut = self.num_ws if truncation_cutoff is None else truncation_cutoff
-            ws = torch.cat([torch.lerp(self.w_avg, ws[:, :cut], truncation), ws[:, cut:]], dim=1)
+            ws = torch.cat([torch.lerp(self.w_avg.to(ws.dtype), ws[:, :cut], truncation), ws[:, cut:]], dim=1)
         return ws
 
 
@@ -172,6 +173,15 @@ class StyleGANGenerator(GeneratorMixin, Net):
         self.num_ws = self.synthesis.num_ws
         self.mapping = MappingNetwork(z_dim, w_dim, self.num_ws, num_classes, mapping_layers, mapping_lr_mul, w_avg_beta)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 8, "w_dim": 8, "out_shape": [1, 8, 8], "num_classes": 3, "mapping_layers": 2,
+                "channel_base": 32, "channel_max": 8}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """z (n, z_dim) and labels (n,)."""
+        return generator_example_inputs(self, n, generator)
+
     def _noise_mode(self, noise_mode: str | None) -> str:
         return noise_mode or ("random" if self.training else "const")
 
@@ -231,6 +241,14 @@ class StyleGANDiscriminator(Net):
         self.dense = EqualLinear(ch[4] * 16, ch[4])
         self.head = EqualLinear(ch[4], 1)
         self.proj = ProjectionHead(num_classes, ch[4]) if num_classes else None
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"in_shape": [1, 8, 8], "num_classes": 3, "channel_base": 32, "channel_max": 8, "mbstd_group": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """x (n, *in_shape) in [-1, 1] and labels (n,)."""
+        return discriminator_example_inputs(self, n, generator)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.num_classes and c is None:

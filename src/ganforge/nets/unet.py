@@ -68,6 +68,15 @@ class UNetGenerator(TranslatorMixin, Net):
             self.up.append(nn.Sequential(*layers))
         init_normal(self)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        # 12 px is padded to 16 (four levels) and cropped back; dropout only after the innermost level
+        return {"in_shape": [1, 12, 12], "out_channels": 2, "width": 4, "max_channels": 8, "dropout_layers": 1}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor]:
+        """Images (n, *in_shape) in [-1, 1]."""
+        return (torch.rand(n, *self.in_shape, generator=generator) * 2 - 1,)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x, self.in_shape, "unet_g")
         x, pads = pad_to_multiple(x, 2 ** self.depth)

@@ -82,6 +82,22 @@ class TabularGenerator(GeneratorMixin, Net):
         self.body = nn.Sequential(*layers)
         self.out = nn.Linear(d, data_dim)
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 4, "cond_dim": 3, "data_dim": 5, "spans": [[1, "tanh"], [2, "softmax"], [2, "softmax"]],
+                "hidden": [8, 8]}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) \
+            -> tuple[torch.Tensor, torch.Tensor | None, torch.Generator]:
+        """z (n, z_dim) N(0, I), a one-hot cond vector c (n, cond_dim) (None when cond_dim is 0),
+        and a CPU generator seeded from ``generator`` for the Gumbel-softmax noise, so that the
+        same seed gives the same output."""
+        z = self.sample_latent(n, generator=generator)
+        c = (nn.functional.one_hot(torch.randint(self.cond_dim, (n,), generator=generator), self.cond_dim).float()
+             if self.cond_dim else None)
+        seed = int(torch.randint(2 ** 62, (), generator=generator))
+        return z, c, torch.Generator().manual_seed(seed)
+
     def raw(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.cond_dim:
             if c is None:
@@ -111,6 +127,18 @@ class TabularDiscriminator(Net):
             d = h
         layers.append(nn.Linear(d, 1))
         self.net = nn.Sequential(*layers)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"data_dim": 6, "cond_dim": 3, "hidden": [16], "pac": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """Encoded rows x (n, data_dim) in [-1, 1] and, when ``cond_dim`` > 0, one-hot cond
+        vectors (n, cond_dim). n must be a multiple of ``pac``."""
+        x = torch.rand(n, self.data_dim, generator=generator) * 2 - 1
+        if not self.cond_dim:
+            return (x,)
+        return x, nn.functional.one_hot(torch.randint(self.cond_dim, (n,), generator=generator), self.cond_dim).float()
 
     def join(self, x: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """Rows with their cond vectors, packed: (N, data_dim) -> (N / pac, pac * (data_dim + cond_dim))."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..nets.base import Net, register_net
+from ..nets.base import Net, example_labels, register_net
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -92,6 +92,21 @@ class RecurrentGenerator(Net):
                                  nn.Linear(hidden, features * (2 if self.out_scale else 1)))
         self.out_activation = out_activation
 
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"z_dim": 3, "seq_len": 5, "features": 2, "hidden": 8, "num_layers": 1, "num_classes": 3,
+                "code_dim": 4, "global_z": 1, "out_scale": True}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """Per-step noise z (n, seq_len, z_dim) and the condition: labels (n,) or the past
+        (n, context_len, features) N(0, I) (nothing when unconditional)."""
+        z = self.sample_latent(n, generator=generator)
+        if self.num_classes:
+            return z, example_labels(n, self.num_classes, generator)
+        if self.context_len:
+            return z, torch.randn(n, self.context_len, self.features, generator=generator)
+        return (z,)
+
     def sample_latent(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str | None = None, seq_len: int | None = None) -> torch.Tensor:
         """Per-step noise N(0, I): (n, seq_len, z_dim)."""
@@ -133,6 +148,21 @@ class RecurrentDiscriminator(Net):
         d_in = features * (2 if self.abs_input else 1) + (code_dim if num_classes else 0)
         self.rnn = _rnn(cell, d_in, hidden, num_layers)
         self.head = nn.Linear(2 * hidden, 1)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"features": 2, "seq_len": 5, "hidden": 8, "cell": "gru", "num_classes": 3, "code_dim": 4,
+                "abs_input": True}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
+        """Windows x (n, seq_len, features) N(0, I) (data are standardised) and the condition:
+        labels (n,) or the past (n, context_len, features) (nothing when unconditional)."""
+        x = torch.randn(n, self.seq_len, self.features, generator=generator)
+        if self.num_classes:
+            return x, example_labels(n, self.num_classes, generator)
+        if self.context_len:
+            return x, torch.randn(n, self.context_len, self.features, generator=generator)
+        return (x,)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if (self.num_classes or self.context_len) and c is None:
