@@ -9,21 +9,22 @@ from torch import nn
 
 from ganforge.api import make_config
 from ganforge.data import build_dataset
-from ganforge.data.base import TensorDataset
+from ganforge.data.base import DataInfo, TensorDataset
 from ganforge.families import FAMILIES, Family
 from ganforge.training.distributed import DistContext
 from ganforge.training.loop import resolve_config
 
 
-def build_family(name: str, **overrides: Any) -> tuple[Family, TensorDataset]:
+def build_family(name: str, info: DataInfo | None = None, **overrides: Any) -> tuple[Family, TensorDataset | None]:
     """The family ``name`` on CPU with its smoke settings plus dotted ``overrides``
-    (e.g. ``**{"train.precision": "bf16"}``), and its dataset."""
+    (e.g. ``**{"train.precision": "bf16"}``), and its dataset; with ``info``, on data described
+    by ``info`` instead (no dataset is built: the test brings its batches)."""
     spec = FAMILIES.get(name)
     cfg = make_config(name, **{**spec.smoke, **overrides})
-    ds = build_dataset(cfg.data)
-    cfg = resolve_config(cfg, ds.info.kind)
+    ds = build_dataset(cfg.data) if info is None else None
+    cfg = resolve_config(cfg, ds.info.kind if ds is not None else info.kind)
     torch.manual_seed(cfg.train.seed)
-    return spec.cls(cfg, ds.info, torch.device("cpu"), DistContext()), ds
+    return spec.cls(cfg, ds.info if ds is not None else info, torch.device("cpu"), DistContext()), ds
 
 
 def first_batch(ds: TensorDataset, n: int) -> dict[str, torch.Tensor]:
