@@ -5,7 +5,7 @@ import torch
 
 from ganforge.data.base import DataInfo
 from ganforge.errors import GanforgeError
-from ganforge.families.seqgan import d_loss, make_rollout_net, mc_rewards, pg_loss, update_rollout
+from ganforge.families.seqgan import d_loss, make_rollout_net, mc_rewards, mle_loss, pg_loss, update_rollout
 from ganforge.nets import build_net
 from gf_family import build_family, output_dtypes, run_iteration
 
@@ -175,3 +175,19 @@ def test_precision_reaches_the_logits_in_every_stage(precision, dtype):
     assert fam.stage == "adversarial"
     with fam.autocast():
         assert fam.sample(3).dtype == torch.int64
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_generator_updates_clip_the_unscaled_gradient_norm(precision):
+    """``Family.update(clip=)``: the step sees gradients of global norm ``clip`` at most, measured
+    after the fp16 loss scale is undone; the norm reported is the one before clipping. (The loss
+    is computed outside autocast: fp16 LSTMs have no CPU kernel.)"""
+    fam = family(**{"train.optimizer": "sgd", "train.lr_g": 1.0, "train.precision": precision},
+                 options={"grad_clip": 1e-3})
+    G = fam.nets["G"]
+    assert (fam.scaler is not None) == (precision == "fp16")
+    loss = mle_loss(G, corpus(8))
+    before = [p.detach().clone() for p in G.parameters()]
+    norm = fam.update("G_mle", loss, grad_norm=True, clip=fam.opts.grad_clip)
+    step = torch.linalg.vector_norm(torch.stack([(p.detach() - b).norm() for p, b in zip(G.parameters(), before)]))
+    assert float(norm) > 1e-2 and float(step) == pytest.approx(1e-3, rel=1e-3)  # SGD, lr 1: the step is the gradient
