@@ -13,7 +13,7 @@ history pool.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -221,6 +221,7 @@ class CycleGAN(TranslationFamily):
 
 register_family(
     "cyclegan", CycleGAN,
-    {"model": {"g_net": "resnet_g", "d_net": "patchgan_d"}, "train": {"loss": "lsgan", **ADAM}},
+    {"model": {"g_net": "resnet_g", "d_net": "patchgan_d"}, "train": {"loss": "lsgan", **ADAM},
+     "options": asdict(CycleGANOptions())},
     help="CycleGAN (Zhu et al. 2017): unpaired translation, cycle + identity losses, LSGAN, image pools",
     smoke={**SMOKE, "data.name": "mnist-thin2thick", "model.g_kwargs": {"n_blocks": 1}, "options.pool_size": 4})

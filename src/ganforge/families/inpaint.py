@@ -9,7 +9,7 @@ Batch fields: ``a`` the masked image, ``mask`` (1 on the hole), ``b`` the full i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -119,6 +119,7 @@ class Inpaint(TranslationFamily):
 
 register_family(
     "inpaint", Inpaint,
-    {"model": {"g_net": "inpaint_g", "d_net": "patchgan_d"}, "train": {"loss": "nonsaturating", **ADAM}},
+    {"model": {"g_net": "inpaint_g", "d_net": "patchgan_d"}, "train": {"loss": "nonsaturating", **ADAM},
+     "options": asdict(InpaintOptions())},
     help="inpainting GAN: fills holes given the mask; masked L1 + 0.001 adversarial (Pathak et al. 2016)",
     smoke={**SMOKE, "data.name": "mnist-inpaint", "model.g_kwargs": {"dilations": [2]}})

@@ -9,8 +9,7 @@ the same translation, judged by the updated D (the order of the paper's code).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
 from torch import Tensor, nn
 
@@ -81,6 +80,7 @@ class Pix2Pix(TranslationFamily):
 
 register_family(
     "pix2pix", Pix2Pix,
-    {"model": {"g_net": "unet_g", "d_net": "patchgan_d"}, "train": {"loss": "nonsaturating", **ADAM}},
+    {"model": {"g_net": "unet_g", "d_net": "patchgan_d"}, "train": {"loss": "nonsaturating", **ADAM},
+     "options": asdict(Pix2PixOptions())},
     help="pix2pix (Isola et al. 2017): paired translation, U-Net G, conditional PatchGAN, cGAN + 100 L1",
     smoke={**SMOKE, "data.name": "mnist-edges2digits"})

@@ -30,7 +30,7 @@ sets ``hidden_dim`` too. ``train.steps`` counts all iterations.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -271,7 +271,8 @@ class SeqGANFamily(Family):
 register_family(
     "seqgan", SeqGANFamily,
     {"model": {"g_net": "seqgan_g", "d_net": "seqgan_d"},
-     "train": {"d_steps": 15, "optimizer": "adam", "lr_g": 0.01, "lr_d": 1e-4, "betas": (0.9, 0.999)}},
+     "train": {"d_steps": 15, "optimizer": "adam", "lr_g": 0.01, "lr_d": 1e-4, "betas": (0.9, 0.999)},
+     "options": asdict(SeqGANOptions())},
     help="SeqGAN (Yu et al. 2017): LSTM G pre-trained by MLE, CNN D, then REINFORCE with rollout rewards; "
          "--data text:PATH or seqgan-oracle",
     smoke={"data.name": "seqgan-oracle", "data.resolution": None, "data.limit": 32, "data.batch_size": 8,

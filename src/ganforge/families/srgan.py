@@ -10,7 +10,7 @@ idle), then trained on the perceptual loss against a discriminator:
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence, Union
 
 import torch
@@ -197,7 +197,8 @@ class SRGAN(TranslationFamily):
 register_family(
     "srgan", SRGAN,
     {"model": {"g_net": "srgan_g", "d_net": "srgan_d"},
-     "train": {"loss": "nonsaturating", "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4, "betas": (0.9, 0.999)}},
+     "train": {"loss": "nonsaturating", "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4, "betas": (0.9, 0.999)},
+     "options": asdict(SRGANOptions())},
     help="SRGAN (Ledig et al. 2017): super-resolution, MSE pre-training then content + 1e-3 adversarial loss",
     smoke={**SMOKE, "data.name": "mnist-sr", "model.g_kwargs": {"n_blocks": 1},
            "model.d_kwargs": {"n_stages": 2, "hidden": 16}, "options.pretrain_steps": 1})

@@ -129,9 +129,10 @@ class TranslationFamily(Family):
     """Base of the image-to-image families.
 
     Subclasses set ``kinds`` (the data kinds they train on), ``options_cls`` (a frozen
-    dataclass of their ``--option`` names with defaults) and ``grid_titles``, build their nets
-    and implement :meth:`phases` and :meth:`grid_columns`. ``self.adv`` is the adversarial
-    loss pair of ``train.loss`` (:func:`adversarial`).
+    dataclass of their ``--option`` names with defaults; its values are also registered as
+    the family's option defaults, so a run's config.yaml records every option it used) and
+    ``grid_titles``, build their nets and implement :meth:`phases` and :meth:`grid_columns`.
+    ``self.adv`` is the adversarial loss pair of ``train.loss`` (:func:`adversarial`).
     """
 
     kinds: tuple[str, ...] = ("paired",)
