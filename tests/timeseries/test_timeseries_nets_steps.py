@@ -4,6 +4,7 @@ import torch
 import ganforge
 import ganforge.timeseries  # noqa: F401  (registers rnn_g / rnn_d)
 from ganforge.data.base import DataInfo
+from ganforge.errors import GanforgeError
 from ganforge.families import FAMILIES
 from ganforge.nets import build_net, load_model, save_model
 from ganforge.training.checkpoint import load_checkpoint
@@ -91,6 +92,11 @@ def test_phases_are_finite_and_change_weights(extra, kind):
     assert any(not torch.equal(a, p) for a, p in zip(g0, G.parameters()))
     assert any(not torch.equal(a, p) for a, p in zip(d0, D.parameters()))
     assert [(p.name, p.losses) for p in fam.phases()] == [("D", ("d_loss",)), ("G", ("g_loss",))]
+
+
+def test_the_family_has_no_options():
+    with pytest.raises(GanforgeError, match="unknown option.*window for family 'timeseries'; accepted.*none"):
+        _family(None, **{"options.window": 8})
 
 
 def test_d_phase_leaves_generator_and_g_phase_leaves_discriminator():

@@ -22,6 +22,7 @@ from ..errors import GanforgeError
 from ..losses import LOSSES, d_loss_bce, g_loss_nonsaturating
 from ..nets import build_net
 from .base import Family, Phase, frozen, register_family
+from .options import NoOptions, parse_options
 
 
 def condition(G: nn.Module, batch: dict[str, Tensor]) -> Tensor | None:
@@ -71,6 +72,7 @@ class TimeSeriesFamily(Family):
         if info.kind != "series" or len(info.shape) != 2:
             raise GanforgeError(f"family {cfg.family!r} trains on windows of a series (series:PATH.csv, sines, "
                                 f"garch); dataset {info.name!r} is of kind {info.kind!r}")
+        parse_options(cfg.options, NoOptions, cfg.family)  # none: a stray --option is an error
         t, m = cfg.train, cfg.model
         window, features = info.shape
         context = int(info.extra.get("context", 0) or 0)
