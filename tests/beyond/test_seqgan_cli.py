@@ -53,6 +53,19 @@ def test_seqgan_oracle_resume_is_exact_across_stages(tmp_path) -> None:
     for name in ("G", "D", "rollout"):
         a, b = whole["nets"][name], split["nets"][name]
         assert all(torch.equal(a[k], b[k]) for k in a), name
+    for name in ("G_mle", "G", "D"):
+        a, b = whole["optimizers"][name]["state"], split["optimizers"][name]["state"]
+        assert a.keys() == b.keys() and all(torch.equal(a[i][k], b[i][k]) for i in a for k in a[i]), name
+    # the adversarial stage started at iteration 3: the rollout net left its initial weights
+    assert not all(torch.equal(whole["nets"]["rollout"][k], v) for k, v in initial_rollout(tmp_path).items())
+
+
+def initial_rollout(tmp_path) -> dict[str, torch.Tensor]:
+    """The rollout net's weights of a run stopped after its first (MLE) iteration."""
+    args = ["train", "seqgan", "--data", "seqgan-oracle", "--vocab-size", "20", "--max-len", "5",
+            "--num-samples", "32", "--batch-size", "8", *SCHEDULE, *QUIET]
+    assert main([*args, "--steps", "1", "--out", str(tmp_path / "one")]) == 0
+    return load_checkpoint(tmp_path / "one" / "checkpoint.pt")["nets"]["rollout"]
 
 
 def test_seqgan_bad_inputs(corpus, tmp_path, capsys) -> None:
@@ -60,7 +73,7 @@ def test_seqgan_bad_inputs(corpus, tmp_path, capsys) -> None:
         (["train", "seqgan", "--data", "sines", "--steps", "1"], "trains on token sequences"),
         (["train", "seqgan", "--data", "seqgan-oracle", "--vocab-size", "20", "--num-samples", "16", "--option",
           "rollouts=3", "--steps", "1"],
-         "seqgan options ['rollouts'] are unknown"),
+         "unknown option(s) rollouts for family 'seqgan'; accepted (with defaults): mle_steps=4700"),
         (["train", "seqgan", "--data", f"text:{corpus}", "--tokens", "bytes", "--steps", "1"], "tokens"),
     ]
     for argv, message in cases:

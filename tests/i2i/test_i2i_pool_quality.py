@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load, save
 
-from ganforge.families._image_pool import ImagePool
+from ganforge.families.cyclegan import ImagePool
 from ganforge.metrics.image_quality import bicubic_upsample, psnr, ssim
 
 

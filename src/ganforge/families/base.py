@@ -160,12 +160,14 @@ class Family:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def update(self, opt_name: str, loss: Tensor, grad_norm: bool = False) -> Tensor | None:
+    def update(self, opt_name: str, loss: Tensor, grad_norm: bool = False, clip: float | None = None) -> Tensor | None:
         """zero_grad, backward, average gradients over processes, optimizer step.
 
         With ``grad_norm=True`` returns the global L2 norm of the (unscaled) gradients, which
         the health monitor uses to detect vanishing generator gradients; it is computed only
-        on logged steps (``measure_now``) and is None otherwise."""
+        on logged steps (``measure_now``) and is None otherwise. ``clip`` > 0 rescales the
+        averaged, unscaled gradients to that global norm at most before the step (SeqGAN's
+        generator); the norm returned is the one before clipping."""
         opt = self.optimizers[opt_name]
         opt.zero_grad(set_to_none=True)
         if self.scaler is not None:
@@ -176,7 +178,14 @@ class Family:
             for n in self.opt_nets[opt_name]:
                 self.dist.average_gradients(self.nets[n])
         norm = None
-        if grad_norm and self.measure_now:
+        if clip:
+            if self.scaler is not None:
+                self.scaler.unscale_(opt)
+            params = [p for g in opt.param_groups for p in g["params"]]
+            total = torch.nn.utils.clip_grad_norm_(params, clip)
+            if grad_norm and self.measure_now:
+                norm = total
+        elif grad_norm and self.measure_now:
             grads = [p.grad for g in opt.param_groups for p in g["params"] if p.grad is not None]
             norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
             if self.scaler is not None:

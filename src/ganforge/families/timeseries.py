@@ -1,23 +1,67 @@
 """The ``timeseries`` family: a recurrent GAN over windows of a multivariate series (RCGAN,
-Esteban et al. 2017), with the nets ``rnn_g`` / ``rnn_d`` and the losses of
-:mod:`ganforge.families._timeseries_steps`.
+Esteban et al. 2017), with the nets ``rnn_g`` / ``rnn_d``.
 
 Each iteration runs the discriminator phase ``d_steps`` times, then one generator phase. The
 nets are conditioned on the window's past when the dataset has ``context`` > 0 (the batch's
-``context`` field), or on class labels when it has them.
+``context`` field), or on class labels when it has them (``y``).
+
+Loss: ``--loss`` (the non-saturating GAN loss by default, Goodfellow et al. 2014, sec. 3), as
+in RCGAN and TimeGAN's adversarial part. Why not WGAN-GP: a gradient penalty needs the
+gradient of the critic's gradient, and cuDNN's fused LSTM/GRU kernels do not support double
+backward, so on a GPU the recurrent critic would have to fall back to slow non-cuDNN kernels;
+the non-saturating loss needs first-order gradients only.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..errors import GanforgeError
-from ..losses import LOSSES
+from ..losses import LOSSES, d_loss_bce, g_loss_nonsaturating
 from ..nets import build_net
-from . import _timeseries_steps as steps
 from .base import Family, Phase, frozen, register_family
+from .options import NoOptions, parse_options
+
+
+def condition(G: nn.Module, batch: dict[str, Tensor]) -> Tensor | None:
+    """The conditioning input for G and D from a batch: labels ``y`` (N,), the past
+    ``context`` (N, Tc, F), or None."""
+    if getattr(G, "num_classes", 0):
+        return batch["y"]
+    if getattr(G, "context_len", 0):
+        return batch["context"]
+    return None
+
+
+def fake_windows(G: nn.Module, n: int, c: Tensor | None, device: torch.device | str,
+                 generator: torch.Generator | None = None) -> Tensor:
+    """n generated windows (n, T, F) of the generator's own length."""
+    return G(G.sample_latent(n, generator=generator, device=device), c)
+
+
+def d_losses(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], generator: torch.Generator | None = None,
+             d_loss: Callable[[Tensor, Tensor], Tensor] = d_loss_bce) -> tuple[Tensor, Tensor, Tensor]:
+    """The discriminator's loss on a batch (``x`` (N, T, F) real windows; gradients into D only)
+    and its logits on the real and generated windows: ``(loss, real_logits (N,), fake_logits (N,))``.
+    The loss is computed in float from the logits (which may be bf16/fp16 under autocast)."""
+    x = batch["x"]
+    c = condition(G, batch)
+    with torch.no_grad():
+        fake = fake_windows(G, x.shape[0], c, x.device, generator)
+    real_logits, fake_logits = D(x, c), D(fake, c)
+    return d_loss(real_logits.float(), fake_logits.float()), real_logits, fake_logits
+
+
+def g_losses(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], generator: torch.Generator | None = None,
+             g_loss: Callable[[Tensor], Tensor] = g_loss_nonsaturating) -> tuple[Tensor, Tensor]:
+    """The generator's loss on a batch (gradients flow through D into G; the batch gives the size
+    and the condition) and D's logits on the generated windows: ``(loss, fake_logits (N,))``."""
+    x = batch["x"]
+    c = condition(G, batch)
+    fake_logits = D(fake_windows(G, x.shape[0], c, x.device, generator), c)
+    return g_loss(fake_logits.float()), fake_logits
 
 
 class TimeSeriesFamily(Family):
@@ -28,6 +72,7 @@ class TimeSeriesFamily(Family):
         if info.kind != "series" or len(info.shape) != 2:
             raise GanforgeError(f"family {cfg.family!r} trains on windows of a series (series:PATH.csv, sines, "
                                 f"garch); dataset {info.name!r} is of kind {info.kind!r}")
+        parse_options(cfg.options, NoOptions, cfg.family)  # none: a stray --option is an error
         t, m = cfg.train, cfg.model
         window, features = info.shape
         context = int(info.extra.get("context", 0) or 0)
@@ -44,8 +89,8 @@ class TimeSeriesFamily(Family):
         self.add_optimizer("D", ["D"], t.lr_d)
 
     def phases(self) -> list[Phase]:
-        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps),
-                Phase("G", self.g_step, uses_data=False)]
+        return [Phase("D", self.d_step, repeat=self.cfg.train.d_steps, losses=("d_loss",)),
+                Phase("G", self.g_step, uses_data=False, losses=("g_loss",))]
 
     def sample(self, n: int, generator: torch.Generator | None = None, net: torch.nn.Module | None = None,
                labels: Tensor | None = None) -> Tensor:
@@ -60,7 +105,7 @@ class TimeSeriesFamily(Family):
     def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         G, D = self.nets["G"], self.nets["D"]
         with self.autocast():
-            loss, real, fake = steps.d_losses(G, D, batch, d_loss=lambda r, f: self.loss.d(r.float(), f.float()))
+            loss, real, fake = d_losses(G, D, batch, d_loss=self.loss.d)
         self.update("D", loss)
         r, f = real.detach().float(), fake.detach().float()
         prob = self.loss.probabilistic
@@ -72,7 +117,7 @@ class TimeSeriesFamily(Family):
     def g_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         G, D = self.nets["G"], self.nets["D"]
         with frozen(D), self.autocast():
-            loss, fake = steps.g_losses(G, D, batch, g_loss=lambda f: self.loss.g(f.float()))
+            loss, fake = g_losses(G, D, batch, g_loss=self.loss.g)
         norm = self.update("G", loss, grad_norm=True)
         return {"g_loss": loss.detach(), "g_grad_norm": norm, "d_fooled": (fake.detach().float() > 0).float().mean()}
 

@@ -1,26 +1,87 @@
-"""What the image-to-image families share: shapes from the data, family options, an
+"""What the image-to-image families share: shapes from the data, options read through
+:func:`.options.parse_options`, the adversarial losses in the pix2pix/CycleGAN convention, an
 iteration counter for step-dependent schedules, and sample grids of input | output | target.
 
-The families themselves (pix2pix, cyclegan, srgan, inpaint) are in :mod:`.i2i`. Their update
-rules are the plain step functions of :mod:`._i2i_steps`.
+The families themselves are one module each: :mod:`.pix2pix`, :mod:`.cyclegan`, :mod:`.srgan`
+and :mod:`.inpaint`. docs/image-to-image.md gives their losses.
 """
 from __future__ import annotations
 
 import contextlib
 import inspect
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
+from ..losses import LOSSES, AdversarialLoss, d_loss_lsgan, g_loss_lsgan
 from ..nets import NETS, build_net
 from .base import Family
+from .options import NoOptions, parse_options
 
 #: rows of input | output | target kept for the training grids (from the first batch)
 HELD_ROWS = 16
+#: the optimiser of pix2pix, CycleGAN and the inpainting GAN: Adam 2e-4, beta1 0.5
+ADAM = {"optimizer": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}
+#: a tiny run on test digits (the registrations' ``smoke`` add the dataset and net sizes)
+SMOKE = {"data.split": "test", "data.limit": 48, "data.batch_size": 8, "model.width": 8, "train.grid": 12}
 
+
+# --- adversarial losses ----------------------------------------------------------------------
+
+class Adversarial(NamedTuple):
+    """D and G objectives for the image-to-image families, built on :mod:`ganforge.losses`."""
+
+    d: Callable[[Tensor, Tensor], Tensor]
+    g: Callable[[Tensor], Tensor]
+
+
+def adversarial(loss: str | AdversarialLoss) -> Adversarial:
+    """The loss pair named ``loss`` in :data:`ganforge.losses.LOSSES` (``nonsaturating``,
+    ``lsgan``, ``hinge``, ...), scaled to the convention of the pix2pix/CycleGAN code:
+
+    - D minimises the *mean* of its real and fake criteria, 1/2 [c(D(real), 1) + c(D(fake), 0)]
+      (Isola et al. 2017, sec. 3.3: "we divide the objective by 2 while optimizing D").
+      ``d_loss_bce`` is the sum of the two BCE terms, so it is halved here;
+      ``d_loss_lsgan`` already carries Mao et al.'s 1/2, so it is used as is.
+    - G minimises the full criterion c(D(G(x)), 1). ``g_loss_lsgan`` is 1/2 (D(G(x)) - 1)^2,
+      while CycleGAN's generator loss is the plain MSE (D(G(x)) - 1)^2, so it is doubled:
+      otherwise the adversarial terms would weigh half as much against lambda_cyc = 10.
+
+    Every loss averages over all logits, so PatchGAN maps (N, H', W') and per-image logits (N,)
+    are treated alike; logits are cast to float (losses in fp32 under bf16/fp16 autocast).
+    """
+    pair = LOSSES.get(loss) if isinstance(loss, str) else loss
+    d_scale = 1.0 if pair.d is d_loss_lsgan else 0.5
+    g_scale = 2.0 if pair.g is g_loss_lsgan else 1.0
+
+    def d(real: Tensor, fake: Tensor) -> Tensor:
+        return d_scale * pair.d(real.float(), fake.float())
+
+    def g(fake: Tensor) -> Tensor:
+        return g_scale * pair.g(fake.float())
+
+    return Adversarial(d, g)
+
+
+def judge(D: nn.Module, y: Tensor, cond: Tensor | None) -> Tensor:
+    """D's logits for images ``y``; conditional PatchGANs (``cond_channels`` > 0) also see ``cond``."""
+    if getattr(D, "cond_channels", 0):
+        if cond is None:
+            raise ValueError("a conditional discriminator needs the conditioning image")
+        return D(y, cond)
+    return D(y)
+
+
+def patch_layers(shape: tuple[int, ...]) -> int:
+    """PatchGAN depth for images of ``shape``: 3 layers (70 px patches, the paper's) from 64 px
+    up, else 2 (34 px patches: at 28 px, 3 layers would see the whole digit)."""
+    return 3 if min(shape[1:]) >= 64 else 2
+
+
+# --- nets and grids --------------------------------------------------------------------------
 
 def build_with(name: str, wanted: dict[str, Any], user: dict[str, Any]) -> nn.Module:
     """Build net ``name`` from the family's ``wanted`` arguments (shapes, channels, width),
@@ -67,15 +128,17 @@ def to_display(columns: list[Tensor]) -> Tensor:
 class TranslationFamily(Family):
     """Base of the image-to-image families.
 
-    Subclasses set ``kinds`` (the data kinds they train on), ``option_defaults`` (their
-    ``options.*`` with defaults; registered as the family's option defaults) and
+    Subclasses set ``kinds`` (the data kinds they train on), ``options_cls`` (a frozen
+    dataclass of their ``--option`` names with defaults; its values are also registered as
+    the family's option defaults, so a run's config.yaml records every option it used) and
     ``grid_titles``, build their nets and implement :meth:`phases` and :meth:`grid_columns`.
+    ``self.adv`` is the adversarial loss pair of ``train.loss`` (:func:`adversarial`).
     """
 
     kinds: tuple[str, ...] = ("paired",)
     #: a dataset to suggest when the data is of the wrong kind
     example_data = "mnist-edges2digits"
-    option_defaults: dict[str, Any] = {}
+    options_cls: type = NoOptions
     #: what the exported generator does, i.e. the command that applies it
     command = "translate"
     #: what the columns of the training grids show
@@ -87,33 +150,14 @@ class TranslationFamily(Family):
             raise GanforgeError(
                 f"family {cfg.family!r} trains on {' or '.join(self.kinds)} data, but dataset {info.name!r} is "
                 f"{info.kind!r}. Try --data {self.example_data} (or see `ganforge list datasets`)")
-        self.options = self._check_options(cfg.options)
+        self.opts = parse_options(cfg.options, self.options_cls, cfg.family)
         extra = info.extra or {}
         self.a_shape = tuple(extra.get("a_shape") or info.shape)
         self.b_shape = tuple(extra.get("b_shape") or info.shape)
+        self.adv = adversarial(cfg.train.loss)
         #: iterations done (the loop's step): drives schedules, checkpointed in extra_state
         self.iteration = 0
         self.held: dict[str, Tensor] = {}
-
-    def _check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        accepted = self.option_defaults
-        unknown = sorted(set(options) - set(accepted))
-        if unknown:
-            raise GanforgeError(f"options {unknown} are not options of family {self.cfg.family!r}; accepted: "
-                                + ", ".join(f"{k} (default {v!r})" for k, v in accepted.items()))
-        out = dict(accepted)
-        for k, v in options.items():
-            d = accepted[k]
-            ok = (v is None and d is None) or (isinstance(d, bool) and isinstance(v, bool)) or (
-                not isinstance(v, bool) and (
-                    (isinstance(d, float) and isinstance(v, (int, float)))
-                    or (isinstance(d, int) and not isinstance(d, bool) and isinstance(v, int))
-                    or (isinstance(d, str) and isinstance(v, str))
-                    or (d is None and isinstance(v, int))))
-            if not ok:
-                raise GanforgeError(f"options.{k} of family {self.cfg.family!r} must be like {d!r}, got {v!r}")
-            out[k] = float(v) if isinstance(d, float) else v
-        return out
 
     # --- grids ----------------------------------------------------------------------------
     def hold(self, batch: dict[str, Tensor]) -> None:
@@ -125,7 +169,6 @@ class TranslationFamily(Family):
     def grid_columns(self, G: nn.Module, held: dict[str, Tensor]) -> list[Tensor]:
         """The grid's columns for the held rows, e.g. [input, G(input), target]."""
         raise NotImplementedError
-
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, net: nn.Module | None = None,
@@ -164,7 +207,3 @@ class TranslationFamily(Family):
                 "in_shape": list(getattr(G, "in_shape", self.a_shape)),
                 "out_shape": list(getattr(G, "out_shape", self.b_shape)),
                 "direction": extra.get("direction", "AtoB"), "translators": {"AtoB": "generator"}}
-
-    def update_fn(self, opt_name: str):
-        """``loss -> None`` for the step functions: backward, gradient averaging, step."""
-        return lambda loss: self.update(opt_name, loss)
