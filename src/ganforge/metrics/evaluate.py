@@ -17,6 +17,8 @@ Keys (``<ext>`` is the extractor name, ``inception`` or ``mnist``):
 ``n``                    number of evaluated images
 ``n_reference``          number of reference images (when a reference is used)
 ``reference``            the reference's name
+``feature_precision``    ``fp32`` or ``bf16``: the Inception features' precision
+                         (present when the ``inception`` extractor is used)
 =======================  ======================================================
 
 Nothing here touches training code: a source is a run folder, a generator module, an image
@@ -30,8 +32,8 @@ from typing import Any
 import torch
 
 from ..errors import GanforgeError
-from .features import EXTRACTORS, FeatureExtractor, build_extractor
-from .frechet import feature_stats, frechet_distance
+from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
+from .frechet import fid_from_features
 from .inception_score import inception_score
 from .kid import kid
 from .prdc import density_coverage, precision_recall
@@ -91,7 +93,7 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
              seed: int = 0, device: str | torch.device | None = None, labels: Any = None,
              kid_subsets: int = 100, kid_subset_size: int = 1000, is_splits: int = 10, pr_k: int = 3,
              dc_k: int = 5, n_reference: int | None = None, cache: bool = True,
-             progress: bool = False) -> dict[str, Any]:
+             progress: bool = False, feature_precision: str = "fp32") -> dict[str, Any]:
     """Evaluate images against a reference; returns a flat dict (keys in the module docstring).
 
     source: a run folder (its generator in ``RUN/generator/``), a saved generator folder
@@ -107,6 +109,9 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         that has a classifier head (``mnist`` always; ``inception`` only with NVIDIA's file),
         and is an error when none has.
     labels: class labels of an array source, for ``class_acc``.
+    feature_precision: ``fp32`` (exact features, the default: use it for published numbers) or
+        ``bf16`` (Inception in bfloat16, ~2x faster on CPUs with native bf16, FID within ~1%:
+        for monitoring during training); recorded as ``feature_precision`` in the result.
     Results do not depend on ``batch_size``. Errors (GanforgeError) come before any feature
     extraction when there are too few samples for a metric.
     """
@@ -116,12 +121,20 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         EXTRACTORS.get(e)  # unknown names fail here, with the list of valid ones
     if batch_size < 1:
         raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
+    if feature_precision not in INCEPTION_PRECISIONS:
+        raise GanforgeError(f"feature_precision {feature_precision!r}: accepted values are "
+                            f"{', '.join(INCEPTION_PRECISIONS)}")
+    if feature_precision != "fp32" and "inception" not in ext_names:
+        raise GanforgeError(f"feature_precision {feature_precision!r} applies to the inception extractor only; "
+                            f"the extractors here are {', '.join(ext_names)}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
     src = as_image_source(source, n, seed=seed, device=dev, labels=labels)
     if src.count < 1:
         raise GanforgeError(f"source {src.description}: no images")
 
-    extractors: dict[str, FeatureExtractor] = {e: build_extractor(e, device=dev) for e in ext_names}
+    extractors: dict[str, FeatureExtractor] = {
+        e: build_extractor(e, device=dev, **({"precision": feature_precision} if e == "inception" else {}))
+        for e in ext_names}
     is_exts = [e for e in ext_names if extractors[e].has_logits] if "is" in wanted else []
     if "is" in wanted and not is_exts:
         raise GanforgeError(f"is: none of the extractors {', '.join(ext_names)} has a classifier head; add "
@@ -166,6 +179,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
             ys.append(y.cpu())
 
     out: dict[str, Any] = {"n": src.count}
+    if "inception" in extractors:
+        out["feature_precision"] = extractors["inception"].precision
     for e in ext_names:
         if feat_metrics:
             ref = reference_features(reference, extractors[e], n=n_ref, batch_size=batch_size, cache=cache,
@@ -174,7 +189,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
             out["n_reference"], out["reference"] = ref["n"], ref["label"]
             f = torch.cat(feats[e])
             if "fid" in wanted:
-                out[f"fid/{e}"] = frechet_distance(*feature_stats(f), ref["mu"], ref["sigma"])
+                # the cheapest exact route; the reference's cached statistics spare recomputing them
+                out[f"fid/{e}"] = fid_from_features(f, ref["features"], stats2=(ref["mu"], ref["sigma"]))
             if "kid" in wanted:
                 out[f"kid_mean/{e}"], out[f"kid_std/{e}"] = kid(f, ref["features"], num_subsets=kid_subsets,
                                                                 subset_size=kid_subset_size, seed=seed)
