@@ -38,6 +38,7 @@ from .inception_score import inception_score
 from .kid import kid
 from .prdc import density_coverage, precision_recall
 from .reference import reference_features
+from .shard import current_part, gather_batches
 from .sources import as_image_source
 
 METRICS = {
@@ -93,7 +94,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
              seed: int = 0, device: str | torch.device | None = None, labels: Any = None,
              kid_subsets: int = 100, kid_subset_size: int = 1000, is_splits: int = 10, pr_k: int = 3,
              dc_k: int = 5, n_reference: int | None = None, cache: bool = True,
-             progress: bool = False, feature_precision: str = "fp32") -> dict[str, Any]:
+             progress: bool = False, feature_precision: str = "fp32",
+             distributed: bool = False) -> dict[str, Any]:
     """Evaluate images against a reference; returns a flat dict (keys in the module docstring).
 
     source: a run folder (its generator in ``RUN/generator/``), a saved generator folder
@@ -112,6 +114,11 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     feature_precision: ``fp32`` (exact features, the default: use it for published numbers) or
         ``bf16`` (Inception in bfloat16, ~2x faster on CPUs with native bf16, FID within ~1%:
         for monitoring during training); recorded as ``feature_precision`` in the result.
+    distributed: split the work across the processes of the initialised ``torch.distributed``
+        process group (``torchrun``): each process extracts features of every world-th batch
+        (source and reference), the features are gathered, and every process returns the
+        same result as one process would. Every process of the group must call this with the
+        same arguments. Off by default, so that a single process of a job can evaluate alone.
     Results do not depend on ``batch_size``. Errors (GanforgeError) come before any feature
     extraction when there are too few samples for a metric.
     """
@@ -145,7 +152,6 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     feat_metrics = [m for m in wanted if m in FEATURE_METRICS]
 
     n_ref = n if n_reference is None else n_reference
-    refs: dict[str, dict[str, Any]] = {}
     ref_count = None
     if feat_metrics:
         if reference is None:
@@ -163,11 +169,13 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     clf = build_extractor("mnist", device=dev) if "class_acc" in wanted and "mnist" not in logits else None
     clf_logits: list[torch.Tensor] = logits.get("mnist", []) if "class_acc" in wanted else []
     ys: list[torch.Tensor] = []
-    batches = src.batches(batch_size)
+    part = current_part(distributed)
+    batches = src.batches(batch_size, part=part)
     if progress:
         from tqdm import tqdm
 
-        batches = tqdm(batches, total=-(-src.count // batch_size), desc=f"evaluating {src.description}", unit="batch")
+        total = len(range(part[0], -(-src.count // batch_size), part[1]))
+        batches = tqdm(batches, total=total, desc=f"evaluating {src.description}", unit="batch")
     for x, y in batches:
         for e, chunks in feats.items():
             chunks.append(extractors[e](x).cpu())
@@ -178,16 +186,25 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         if "class_acc" in wanted:
             ys.append(y.cpu())
 
+    def everyone(chunks: list[torch.Tensor]) -> torch.Tensor:
+        """This process's batches -> every batch of the source, in order (see :mod:`.shard`)."""
+        return gather_batches(chunks, src.count, batch_size, part)
+
+    all_feats = {e: everyone(chunks) for e, chunks in feats.items()}
+    all_logits = {e: everyone(chunks) for e, chunks in logits.items()}
+    if "class_acc" in wanted:
+        all_clf = all_logits["mnist"] if clf is None else everyone(clf_logits)
+        all_ys = everyone(ys)
+
     out: dict[str, Any] = {"n": src.count}
     if "inception" in extractors:
         out["feature_precision"] = extractors["inception"].precision
     for e in ext_names:
         if feat_metrics:
             ref = reference_features(reference, extractors[e], n=n_ref, batch_size=batch_size, cache=cache,
-                                     progress=progress)
-            refs[e] = ref
+                                     progress=progress, distributed=distributed)
             out["n_reference"], out["reference"] = ref["n"], ref["label"]
-            f = torch.cat(feats[e])
+            f = all_feats[e]
             if "fid" in wanted:
                 # the cheapest exact route; the reference's cached statistics spare recomputing them
                 out[f"fid/{e}"] = fid_from_features(f, ref["features"], stats2=(ref["mu"], ref["sigma"]))
@@ -199,9 +216,9 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
             if "dc" in wanted:
                 out[f"density/{e}"], out[f"coverage/{e}"] = density_coverage(ref["features"], f, k=dc_k)
         if e in logits:
-            out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=torch.cat(logits[e]), splits=is_splits)
+            out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=all_logits[e], splits=is_splits)
     if "class_acc" in wanted:
-        out.update(class_accuracy(torch.cat(clf_logits), torch.cat(ys)))
+        out.update(class_accuracy(all_clf, all_ys))
     return out
 
 
