@@ -189,10 +189,9 @@ class InceptionExtractor:
         if self.quantize:
             # floor(v + 0.5) = round half up, as StyleGAN2-ADA's (x * 127.5 + 128).clamp(0, 255).to(uint8)
             v = torch.floor(v + 0.5)
-        v = v.clamp(0, 255)
-        if v.shape[1] == 1:
-            v = v.expand(-1, 3, -1, -1)
-        return resize_for_inception(v, INCEPTION_SIZE, self.resize).clamp(0, 255)
+        v = resize_for_inception(v.clamp(0, 255), INCEPTION_SIZE, self.resize).clamp(0, 255)
+        # every resize mode treats channels alike: resize gray once, then repeat it
+        return v.expand(-1, 3, -1, -1) if v.shape[1] == 1 else v
 
     @torch.inference_mode()
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
