@@ -30,6 +30,14 @@ def current_part(distributed: bool) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
+def _comm_device() -> torch.device:
+    """Where tensors must be for the group's collectives: the current GPU under NCCL (which
+    only moves GPU tensors), else the CPU (gloo)."""
+    if torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
 def _batch_rows(count: int, batch_size: int, first: int, step: int) -> list[int]:
     return [min(batch_size, count - i * batch_size) for i in range(first, -(-count // batch_size), step)]
 
@@ -56,10 +64,11 @@ def gather_batches(local: list[torch.Tensor], count: int, batch_size: int, part:
     if mine.shape[0] != rows[rank]:
         raise GanforgeError(f"distributed evaluation: process {rank} has {mine.shape[0]} rows, expected {rows[rank]}")
     # all_gather needs equal shapes: pad every process's rows to the largest share
-    padded = torch.zeros((max(rows), *shape), dtype=dtype)
-    padded[:rows[rank]] = mine.cpu()
+    padded = torch.zeros((max(rows), *shape), dtype=dtype, device=_comm_device())
+    padded[:rows[rank]] = mine
     parts = [torch.empty_like(padded) for _ in range(world)]
     torch.distributed.all_gather(parts, padded)
+    parts = [p.cpu() for p in parts]
     pieces = {}
     for r in range(world):
         sizes = _batch_rows(count, batch_size, r, world)
@@ -72,6 +81,6 @@ def all_true(flag: bool, distributed: bool) -> bool:
     """True when ``flag`` holds on every process (a decision every process must take alike)."""
     if not distributed:
         return flag
-    t = torch.tensor([1 if flag else 0], dtype=torch.int64)
+    t = torch.tensor([1 if flag else 0], dtype=torch.int64, device=_comm_device())
     torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MIN)
     return bool(t.item())
