@@ -76,7 +76,8 @@ def main() -> int:
             times["scipy"] = [time.process_time() - t]
         print(f"\n{n} vs {n} features, {d} dims, threads {args.threads}, auto picks "
               f"{choose_route(n, n, d)!r}; CPU seconds, median of {args.repeats} (scipy: 1 run)")
-        print(f"{'route':22s} {'CPU s':>8s} {'FID':>14s} {'vs eigh':>9s}" + (f" {'vs scipy':>9s}" if args.scipy else ""))
+        header = f"{'route':22s} {'CPU s':>8s} {'FID':>14s} {'vs eigh':>9s}"
+        print(header + (f" {'vs scipy':>9s}" if args.scipy else ""))
         for name, ts in times.items():
             v = values[name]
             line = f"{name:22s} {statistics.median(ts):8.3f} {v:14.8f} {abs(v - values['eigh']) / values['eigh']:9.1e}"

@@ -64,7 +64,8 @@ def main() -> int:
     print(f"{'implementation':18s} {'images/s/core':>13s} {'speed-up':>8s} {'FID':>10s} {'FID rel. diff':>13s}")
     for name in impls:
         r = statistics.median(rates[name])
-        print(f"{name:18s} {r:13.2f} {r / base_rate:7.2f}x {fids[name]:10.4f} {abs(fids[name] - base_fid) / base_fid:13.1e}")
+        rel = abs(fids[name] - base_fid) / base_fid
+        print(f"{name:18s} {r:13.2f} {r / base_rate:7.2f}x {fids[name]:10.4f} {rel:13.1e}")
     return 0
 
 

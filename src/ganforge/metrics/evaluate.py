@@ -112,7 +112,7 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         and is an error when none has.
     labels: class labels of an array source, for ``class_acc``.
     feature_precision: ``fp32`` (exact features, the default: use it for published numbers) or
-        ``bf16`` (Inception in bfloat16, ~2x faster on CPUs with native bf16, FID within ~1%:
+        ``bf16`` (Inception in bfloat16, ~2x faster on CPUs with native bf16, FID within a few tenths of a percent:
         for monitoring during training); recorded as ``feature_precision`` in the result.
     distributed: split the work across the processes of the initialised ``torch.distributed``
         process group (``torchrun``): each process extracts features of every world-th batch

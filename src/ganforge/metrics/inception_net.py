@@ -124,13 +124,14 @@ def _pool(module: torch.jit.ScriptModule, where: str) -> nn.Module:
     raise _fail(where, f"expected a pool, found {kind}")
 
 
+def _layer(child: torch.jit.ScriptModule, where: str) -> nn.Module:
+    """A conv layer or a pool, rebuilt."""
+    return _conv(child, where) if child.original_name == "Conv2dLayer" else _pool(child, where)
+
+
 def _seq(module: torch.jit.ScriptModule, where: str) -> nn.Sequential:
     """A TorchScript Sequential of conv layers and pools, rebuilt in order."""
-    out = []
-    for name, child in module.named_children():
-        w = f"{where}.{name}"
-        out.append(_conv(child, w) if child.original_name == "Conv2dLayer" else _pool(child, w))
-    return nn.Sequential(*out)
+    return nn.Sequential(*[_layer(child, f"{where}.{name}") for name, child in module.named_children()])
 
 
 def _children(module: torch.jit.ScriptModule, names: tuple[str, ...], where: str) -> dict[str, torch.jit.ScriptModule]:
@@ -178,12 +179,10 @@ def _branch_block(module: torch.jit.ScriptModule, where: str) -> BranchBlock:
         if is_1x1:
             heads.append(_folded(first, w))
             rest = list(child.named_children())[1:] if kind == "Sequential" else []
-            tails.append(nn.Sequential(*[_conv(c, f"{w}.{n}") if c.original_name == "Conv2dLayer" else _pool(c, f"{w}.{n}")
-                                         for n, c in rest]))
+            tails.append(nn.Sequential(*[_layer(c, f"{w}.{n}") for n, c in rest]))
             order.append(("merged", len(heads) - 1))
         else:
-            others.append(_seq(child, w) if kind == "Sequential" else
-                          _conv(child, w) if kind == "Conv2dLayer" else _pool(child, w))
+            others.append(_seq(child, w) if kind == "Sequential" else _layer(child, w))
             order.append(("other", len(others) - 1))
     return BranchBlock(Merged1x1(heads), tails, others, order)
 
@@ -241,7 +240,7 @@ class InceptionFID(nn.Module):
         stem, rest = children[:len(self.STEM)], children[len(self.STEM):]
         if tuple(n for n, _ in stem) != self.STEM:
             raise _fail("layers", f"stem {[n for n, _ in stem]}, expected {list(self.STEM)}")
-        self.stem = nn.Sequential(*[_conv(c, n) if c.original_name == "Conv2dLayer" else _pool(c, n) for n, c in stem])
+        self.stem = nn.Sequential(*[_layer(c, n) for n, c in stem])
         blocks: list[nn.Module] = []
         kinds = [c.original_name for _, c in rest[:-1]]
         if [k for k in self.BLOCKS for _ in range(self.BLOCKS[k])] != kinds:
