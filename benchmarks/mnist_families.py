@@ -48,7 +48,7 @@ def floor(n: int, n_reference: int, extractor: str) -> dict:
     """The same metrics for the first ``n`` MNIST *training* images vs ``n_reference`` test images:
     what a perfect generator would score at this n (FID is biased upwards at small n)."""
     from ganforge.metrics import build_extractor, reference_features
-    from ganforge.metrics.frechet import feature_stats, frechet_distance
+    from ganforge.metrics.frechet import fid_from_features
     from ganforge.metrics.kid import kid
     from ganforge.metrics.prdc import precision_recall
 
@@ -57,7 +57,7 @@ def floor(n: int, n_reference: int, extractor: str) -> dict:
     f = reference_features("mnist-train", ext, n=n)["features"]
     km, ks = kid(f, test["features"], num_subsets=100, subset_size=min(1000, n))
     p, r = precision_recall(test["features"], f, k=3)
-    return {"n": n, "n_reference": n_reference, f"fid/{extractor}": frechet_distance(*feature_stats(f), test["mu"], test["sigma"]),
+    return {"n": n, "n_reference": n_reference, f"fid/{extractor}": fid_from_features(f, test["features"], stats2=(test["mu"], test["sigma"])),
             f"kid_mean/{extractor}": km, f"kid_std/{extractor}": ks, f"precision/{extractor}": p, f"recall/{extractor}": r}
 
 

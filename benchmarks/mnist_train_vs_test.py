@@ -33,7 +33,7 @@ def main() -> int:
     import torch
 
     from ganforge.metrics import build_extractor, reference_features
-    from ganforge.metrics.frechet import feature_stats, frechet_distance
+    from ganforge.metrics.frechet import fid_from_features
     from ganforge.metrics.kid import kid
     from ganforge.metrics.prdc import density_coverage, precision_recall
 
@@ -48,7 +48,7 @@ def main() -> int:
         train = reference_features("mnist-train", ext, n=args.n_train, batch_size=args.batch_size, progress=True)
         t_train = time.perf_counter() - t
         print(f"{name}: test features {t_test:.0f} s, train features {t_train:.0f} s (0 s = cached)", flush=True)
-        fid = frechet_distance(*feature_stats(train["features"]), test["mu"], test["sigma"])
+        fid = fid_from_features(train["features"], test["features"], stats2=(test["mu"], test["sigma"]))
         kid_mean, kid_std = kid(train["features"], test["features"], num_subsets=100, subset_size=1000)
         prec, rec = precision_recall(test["features"], train["features"][: args.n_test], k=3)
         dens, cov = density_coverage(test["features"], train["features"][: args.n_test], k=5)

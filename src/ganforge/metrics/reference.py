@@ -26,8 +26,9 @@ import numpy as np
 import torch
 
 from ..errors import GanforgeError
-from .features import FeatureExtractor, extract
+from .features import FeatureExtractor
 from .frechet import feature_stats
+from .shard import all_true, current_part, gather_batches
 from .sources import ImageSource, array_source, folder_source
 
 SPLITS = ("train", "test", "all")
@@ -123,31 +124,38 @@ def _save(path: Path, data: dict[str, np.ndarray]) -> None:
 
 
 def reference_features(reference: Any, extractor: FeatureExtractor, n: int | None = None, batch_size: int = 50,
-                       cache: bool = True, progress: bool = False) -> dict[str, Any]:
+                       cache: bool = True, progress: bool = False, distributed: bool = False) -> dict[str, Any]:
     """Features and statistics of a reference under an extractor.
 
     Returns ``{"features": (N, dim) float32 tensor, "mu": (dim,) float64, "sigma": (dim, dim)
     float64, "n": N, "label": str, "cache": path or None}``; read from / written to the cache
-    when ``cache`` and the reference has a stable key (datasets, folders, arrays)."""
+    when ``cache`` and the reference has a stable key (datasets, folders, arrays).
+    ``distributed``: split the extraction across the processes of the initialised process group
+    (see :mod:`.shard`); every process must call it; only process 0 writes the cache."""
     src, label = reference_source(reference, n)
+    part = current_part(distributed)
     path = _cache_path(src, extractor) if cache else None
     data = _load(path, extractor.dim, src.count) if path is not None and path.is_file() else None
-    if data is None:
-        feats = extract(extractor, _progress(src.batches(batch_size), src.count, batch_size, progress,
-                                             f"{extractor.name} features of {label}"))
+    # every process must take the same branch (extraction joins collectives)
+    if not all_true(data is not None, distributed):
+        chunks = [extractor(x).cpu() for x in _progress(src.batches(batch_size, part=part), src.count, batch_size,
+                                                         progress, f"{extractor.name} features of {label}", part)]
+        if not chunks and part[1] == 1:
+            raise GanforgeError(f"{extractor.name} features: no images given")
+        feats = gather_batches(chunks, src.count, batch_size, part)
         mu, sigma = feature_stats(feats)
         data = {"features": feats.numpy().astype(np.float32), "mu": mu, "sigma": sigma}
-        if path is not None:
+        if path is not None and part[0] == 0:
             _save(path, data)
     return {"features": torch.from_numpy(data["features"]), "mu": data["mu"], "sigma": data["sigma"],
             "n": src.count, "label": label, "cache": str(path) if path is not None else None}
 
 
-def _progress(batches, count: int, batch_size: int, show: bool, desc: str):
+def _progress(batches, count: int, batch_size: int, show: bool, desc: str, part: tuple[int, int] = (0, 1)):
     """Images only (labels dropped), optionally with a tqdm progress bar on stderr."""
     images = (x for x, _ in batches)
     if not show:
         return images
     from tqdm import tqdm
 
-    return tqdm(images, total=-(-count // batch_size), desc=desc, unit="batch")
+    return tqdm(images, total=len(range(part[0], -(-count // batch_size), part[1])), desc=desc, unit="batch")

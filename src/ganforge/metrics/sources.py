@@ -2,7 +2,9 @@
 
 Every source becomes an :class:`ImageSource`: a known number of images, served in batches of
 (N, C, H, W) float32 in [-1, 1] (with labels when known), always in the same order whatever
-the batch size, so that metrics do not depend on it.
+the batch size, so that metrics do not depend on it. ``batches(bs, part=(k, parts))`` serves
+only batches k, k + parts, k + 2 parts, ... (of the same batch split): the share of one
+process when evaluation is split across processes.
 
 Array rules (:func:`images_from_array`):
 
@@ -32,12 +34,13 @@ Batch = tuple[torch.Tensor, "torch.Tensor | None"]
 
 @dataclass
 class ImageSource:
-    """``count`` images served by ``batches(batch_size)``; ``key`` identifies the content for
-    caches (None: do not cache); ``labels_known``: batches carry class labels."""
+    """``count`` images served by ``batches(batch_size, part=(0, 1))`` (``part=(k, parts)``: only
+    every parts-th batch from batch k, see the module docstring); ``key`` identifies the content
+    for caches (None: do not cache); ``labels_known``: batches carry class labels."""
 
     description: str
     count: int
-    batches: Callable[[int], Iterator[Batch]]
+    batches: Callable[..., Iterator[Batch]]
     key: str | None = None
     labels_known: bool = False
     info: dict[str, Any] = field(default_factory=dict)
@@ -97,8 +100,8 @@ def array_source(arr: Any, n: int | None, labels: Any = None, what: str = "array
             raise GanforgeError(f"labels: {len(y)} labels for {count} images")
         y = y[:count]
 
-    def batches(bs: int) -> Iterator[Batch]:
-        for i in range(0, count, bs):
+    def batches(bs: int, part: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
+        for i in range(part[0] * bs, count, part[1] * bs):
             yield x[i:i + bs], (y[i:i + bs] if y is not None else None)
 
     return ImageSource(f"{what} {tuple(x.shape)}", count, batches, key=f"array-{_content_key(x)}",
@@ -126,12 +129,12 @@ def generator_source(G: nn.Module, n: int, seed: int = 0, device: str | torch.de
     k = int(getattr(G, "num_classes", 0) or 0)
     c = torch.arange(n) % k if k > 0 else None
 
-    def batches(bs: int) -> Iterator[Batch]:
+    def batches(bs: int, part: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
         was_training = G.training
         G.eval()
         try:
             with torch.no_grad():
-                for i in range(0, n, bs):
+                for i in range(part[0] * bs, n, part[1] * bs):
                     cb = c[i:i + bs] if c is not None else None
                     x = G(z[i:i + bs].to(dev), cb.to(dev) if cb is not None else None)
                     if x.ndim != 4 or x.shape[1] not in (1, 3):
@@ -178,8 +181,8 @@ def folder_source(folder: str | os.PathLike[str], n: int | None) -> ImageSource:
         st = p.stat()
         h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
 
-    def batches(bs: int) -> Iterator[Batch]:
-        for i in range(0, len(files), bs):
+    def batches(bs: int, part: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
+        for i in range(part[0] * bs, len(files), part[1] * bs):
             arrs = []
             for p in files[i:i + bs]:
                 a = _read_image(p)
