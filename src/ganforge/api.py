@@ -110,7 +110,7 @@ def _device(G: nn.Module) -> torch.device:
 
 def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
     """n latent vectors for G: seeded on the CPU (so a seed gives the same samples on any device)."""
-    from .apps.i2i import is_translator
+    from .nets.controls import is_translator
 
     if is_translator(G):
         cmd = getattr(G, "meta", {}).get("command", "translate")

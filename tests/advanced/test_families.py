@@ -81,7 +81,7 @@ def test_stylegan_phases_and_lazy_adam() -> None:
     assert spec.cls is StyleGANFamily
     cfg = ganforge.api.make_config("stylegan", **{**spec.smoke, "options.pl_weight": 2.0})
     from ganforge.data import build_dataset
-    from ganforge.training.distributed import DistContext
+    from ganforge.distributed import DistContext
     from ganforge.training.loop import resolve_config
 
     ds = build_dataset(cfg.data)

@@ -25,11 +25,11 @@ import torch
 
 from ..errors import GanforgeError
 from ..nets.base import load_model, save_model
-from .condvec import CondSampler
-from .nets import TabularDiscriminator, TabularGenerator
-from .steps import d_step, g_step
-from .transformer import DataTransformer
-from .validate import check_columns, handle_nan
+from ..data.tabular_condvec import CondSampler
+from ..nets.tabular import TabularDiscriminator, TabularGenerator
+from ._tabular_steps import d_step, g_step
+from ..data.tabular_transformer import DataTransformer
+from ..data.tabular_validate import check_columns, handle_nan
 
 CONFIG_FILE = "tabular.json"
 
