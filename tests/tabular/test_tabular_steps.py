@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from ganforge.nets import load_model, save_model
-from ganforge.tabular.nets import TabularDiscriminator, TabularGenerator, apply_activations, gumbel_softmax
-from ganforge.tabular.steps import cond_loss, d_step, g_step, gradient_penalty
+from ganforge.nets.tabular import TabularDiscriminator, TabularGenerator, apply_activations, gumbel_softmax
+from ganforge.families._tabular_steps import cond_loss, d_step, g_step, gradient_penalty
 
 SPANS = [[1, "tanh"], [2, "softmax"], [3, "softmax"]]
 DISCRETE = [{"offset": 3, "size": 3}]  # one discrete column: the last span

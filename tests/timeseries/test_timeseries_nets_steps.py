@@ -3,7 +3,6 @@ import torch
 
 from ganforge.families._timeseries_steps import d_step, g_step
 from ganforge.nets import build_net, load_model, save_model
-import ganforge.timeseries  # noqa: F401  (registers rnn_g / rnn_d)
 
 torch.set_num_threads(1)
 

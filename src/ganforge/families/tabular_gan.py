@@ -44,6 +44,9 @@ class TabularGAN:
     ``fit_seconds_``.
     """
 
+    #: the run kind (:mod:`ganforge.families.tabular`) that trains, loads and evaluates it
+    run_kind = "tabular"
+
     def __init__(self, epochs: int = 300, batch_size: int = 500, embedding_dim: int = 128,
                  generator_dim: Sequence[int] = (256, 256), discriminator_dim: Sequence[int] = (256, 256),
                  generator_lr: float = 2e-4, generator_decay: float = 1e-6,
