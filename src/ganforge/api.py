@@ -338,16 +338,18 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
     if run is not None:
         source = _load_array(run) if run.suffix in (".npy", ".npz") else run
     if reference is None:
-        reference = _default_reference(run) if run is not None and run.is_dir() else "mnist-test"
+        reference = _default_reference(run) if run is not None and run.is_dir() else \
+            _test_split(getattr(source, "meta", {}).get("dataset", "mnist"))
     if isinstance(reference, (str, os.PathLike)) and str(reference).endswith((".npy", ".npz")):
         reference = _load_array(Path(reference))
-    toy = isinstance(reference, str) and reference.split("-")[0] in ("ring8", "grid25")
-    if toy or metrics == "modes":
-        from .metrics import evaluate_toy
+    from .metrics.toy import TOY_MODES, evaluate_toy
 
-        G = load(run, device=device) if run is not None else source
-        name = reference.split("-")[0] if isinstance(reference, str) else "ring8"
-        return evaluate_toy(G, name, n=n or 2500, seed=seed)
+    toy = reference.split("-")[0] if isinstance(reference, str) else None
+    if toy in TOY_MODES or metrics == "modes":
+        if toy not in TOY_MODES:
+            raise GanforgeError(f"metrics=modes: reference {reference!r} is no toy mixture; give reference= one of "
+                                f"{', '.join(TOY_MODES)}")
+        return evaluate_toy(load(run, device=device) if run is not None else source, toy, n=n or 2500, seed=seed)
     from .metrics import evaluate as _evaluate
 
     kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
@@ -370,9 +372,13 @@ def _default_reference(run: Path) -> str:
 
     cfg_path = run / "config.yaml"
     if cfg_path.is_file():
-        name = (yaml.safe_load(cfg_path.read_text()) or {}).get("data", {}).get("name", "mnist")
-        return name if name.startswith("folder:") else f"{name}-test"
+        return _test_split((yaml.safe_load(cfg_path.read_text()) or {}).get("data", {}).get("name", "mnist"))
     return "mnist-test"
+
+
+def _test_split(dataset: str) -> str:
+    """The reference for a generator trained on ``dataset``: its test split (a folder is its own)."""
+    return dataset if dataset.startswith("folder:") else f"{dataset}-test"
 
 
 def list_families() -> dict[str, str]:

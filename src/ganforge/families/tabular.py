@@ -128,8 +128,8 @@ def load(run: Path, device: str = "cpu") -> Any:
 #: metric name -> what it reports (keys of the result)
 METRICS = {"columns": "ks_mean, wasserstein_std_mean (continuous columns), tvd_mean (discrete columns)",
            "association": "association_diff: mean |difference| of the pairwise association matrices",
-           "efficacy": "f1_real, f1_synthetic, ...: classifiers trained on real / synthetic rows, scored on "
-                       "the test= table (needs target= and test=)"}
+           "efficacy": "f1_real_mean, f1_synthetic_mean, f1_real/CLASSIFIER, ...: classifiers trained on "
+                       "the reference / the synthetic rows, scored on the test= table (needs target= and test=)"}
 
 
 def evaluate(model: Any, metrics: str | None = None, n: int | None = None, reference: str | None = None,
@@ -168,7 +168,10 @@ def evaluate(model: Any, metrics: str | None = None, n: int | None = None, refer
         if target is None or test is None:
             raise GanforgeError("metric efficacy needs target=COLUMN and test='table:PATH' (held-out real rows)")
         eff = ml_efficacy(real, synth, load_table_source(test), target, discrete, seed=seed)
-        res.update({f"f1_{k}": v for k, v in eff.items() if k != "pos_label"}, pos_label=eff["pos_label"])
+        for side in ("real", "synthetic"):
+            res.update({f"f1_{side}/{clf}": f1 for clf, f1 in eff[side].items()})
+        res.update(f1_real_mean=eff["real_mean"], f1_synthetic_mean=eff["synthetic_mean"], f1_average=eff["average"],
+                   pos_label=eff["pos_label"])
     return res
 
 
