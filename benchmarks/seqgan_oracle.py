@@ -24,9 +24,9 @@ from pathlib import Path
 
 import torch
 
+from ganforge.data.oracle import build_oracle, oracle_nll, sample_sequences
 from ganforge.families._seqgan_steps import d_step, make_rollout_net, mle_step, pg_step, update_rollout
 from ganforge.nets import build_net, load_model, save_model
-from ganforge.text.oracle import build_oracle, oracle_nll, sample_sequences
 
 
 def parse() -> argparse.Namespace:

@@ -21,9 +21,10 @@ import torch
 
 from ganforge.config import DataConfig
 from ganforge.data.base import build_dataset
+from ganforge.data.vocab import vocab_from_info
 from ganforge.families._seqgan_steps import d_step, make_rollout_net, mle_step, pg_step, update_rollout
+from ganforge.metrics.text import bleu, self_bleu
 from ganforge.nets import build_net
-from ganforge.text import bleu, self_bleu, vocab_from_info
 
 
 def parse() -> argparse.Namespace:

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganforge.data.series import SeriesScaler, read_series, series_dataset
 from ganforge.families._timeseries_steps import d_step, g_step
+from ganforge.metrics.series import compare_stylized_facts, discriminative_score, predictive_score, stylized_facts
 from ganforge.nets import save_model
-from ganforge.timeseries import (RecurrentDiscriminator, RecurrentGenerator, SeriesScaler, compare_stylized_facts,
-                                 discriminative_score, predictive_score, read_series, series_dataset,
-                                 stylized_facts)
+from ganforge.nets.rnn import RecurrentDiscriminator, RecurrentGenerator
 
 
 def train(ds, args) -> tuple[RecurrentGenerator, list[dict]]:
