@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..families.runkinds import run_kind_of
 from ..registry import Registry
 
 __all__ = ["RUN_KINDS", "RunKindCommands", "register_run_kind_commands", "run_kind_of"]
@@ -32,3 +31,12 @@ RUN_KINDS: Registry[RunKindCommands] = Registry("run kind")
 
 def register_run_kind_commands(name: str, commands: RunKindCommands) -> None:
     RUN_KINDS.register(name, commands, help=name)
+
+
+def run_kind_of(run: str | Path) -> str | None:
+    """The run kind that wrote folder ``run``, or None for loop runs (see
+    :func:`ganforge.families.runkinds.run_kind_of`; imported here on use, so that building the
+    parser for `ganforge --help` does not import every family)."""
+    from ..families.runkinds import run_kind_of as find
+
+    return find(run)
