@@ -339,7 +339,7 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
         source = _load_array(run) if run.suffix in (".npy", ".npz") else run
     if reference is None:
         reference = _default_reference(run) if run is not None and run.is_dir() else \
-            _test_split(getattr(source, "meta", {}).get("dataset", "mnist"))
+            _test_split(getattr(source, "meta", {}).get("dataset") or "mnist")
     if isinstance(reference, (str, os.PathLike)) and str(reference).endswith((".npy", ".npz")):
         reference = _load_array(Path(reference))
     from .metrics.toy import TOY_MODES, evaluate_toy

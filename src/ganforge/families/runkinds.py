@@ -35,7 +35,8 @@ class RunKind:
     train: Callable[[RunConfig, bool, bool], FitResult]
     #: load(run_dir, device) -> the fitted model (with ``sample`` and ``run_kind``)
     load: Callable[[Path, str], Any]
-    #: evaluate(model, metrics, n, reference, seed, **kw) -> one flat dict of results
+    #: evaluate(model, metrics=, n=, reference=, seed=, run=, **kw) -> one flat dict of results;
+    #: ``run`` is the run folder (None for a model object), ``kw`` the kind's own arguments
     evaluate: Callable[..., dict[str, Any]]
     help: str
 

@@ -50,7 +50,8 @@ class TabularOptions:
     log_frequency: bool = True
 
 
-#: run-config fields that mean the same as an option; a field the user sets wins over the option
+#: run-config fields that mean the same as an option; a field set to other than the RunConfig
+#: default wins over the option (a RunConfig cannot tell a default typed by hand from none)
 FROM_CONFIG = {"data.batch_size": "batch_size", "train.lr_g": "generator_lr", "train.lr_d": "discriminator_lr",
                "train.d_steps": "discriminator_steps", "train.pack": "pac", "model.z_dim": "embedding_dim",
                "train.gp_weight": "gp_lambda"}
