@@ -18,7 +18,7 @@ from ganforge.api import make_config
 from ganforge.data.base import DataInfo
 from ganforge.families import FAMILIES, Family
 from ganforge.nets import build_net
-from ganforge.training.distributed import DistContext
+from ganforge.distributed import DistContext
 from ganforge.training.loop import resolve_config
 
 

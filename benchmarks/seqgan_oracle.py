@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 
 from ganforge.families.seqgan import make_rollout_net, update_rollout
+from ganforge.data.oracle import build_oracle, oracle_nll, sample_sequences
 from ganforge.nets import build_net, load_model, save_model
-from ganforge.text.oracle import build_oracle, oracle_nll, sample_sequences
 
 from _seqgan_steps import d_step, mle_step, pg_step  # this folder: the benchmarks' plain-optimizer steps
 

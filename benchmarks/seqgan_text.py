@@ -22,8 +22,9 @@ import torch
 from ganforge.config import DataConfig
 from ganforge.data.base import build_dataset
 from ganforge.families.seqgan import make_rollout_net, update_rollout
+from ganforge.data.vocab import vocab_from_info
+from ganforge.metrics.text import bleu, self_bleu
 from ganforge.nets import build_net
-from ganforge.text import bleu, self_bleu, vocab_from_info
 
 from _seqgan_steps import d_step, mle_step, pg_step  # this folder: the benchmarks' plain-optimizer steps
 

@@ -5,7 +5,7 @@
         --epochs 10 --batch-size 500 --out docs/results/adult_ctgan.json
 
 Both fit on adult.data (rows with '?' dropped: 30,162), sample as many rows, and are evaluated
-against adult.test (15,060 rows) with the same code (ganforge.tabular.evaluate): F1 on
+against adult.test (15,060 rows) with the same code (ganforge.metrics.tabular): F1 on
 ``income`` of classifiers trained on synthetic vs real rows, KS / Wasserstein / TVD per column,
 and the mean absolute difference of the association matrices. ``--impl ctgan`` runs the
 `ctgan` package in its own interpreter (it needs a torch of its own), through
@@ -26,8 +26,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganforge.tabular import TabularGAN, load_adult
-from ganforge.tabular.evaluate import evaluate_table
+from ganforge.data.adult import load_adult
+from ganforge.families.tabular_gan import TabularGAN
+from ganforge.metrics.tabular import evaluate_table
 
 
 def fit_ganforge(train: pd.DataFrame, discrete: list[str], args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:

@@ -19,10 +19,10 @@ import numpy as np
 import torch
 
 from ganforge.families.timeseries import d_losses, g_losses
+from ganforge.data.series import SeriesScaler, read_series, series_dataset
+from ganforge.metrics.series import compare_stylized_facts, discriminative_score, predictive_score, stylized_facts
 from ganforge.nets import save_model
-from ganforge.timeseries import (RecurrentDiscriminator, RecurrentGenerator, SeriesScaler, compare_stylized_facts,
-                                 discriminative_score, predictive_score, read_series, series_dataset,
-                                 stylized_facts)
+from ganforge.nets.rnn import RecurrentDiscriminator, RecurrentGenerator
 
 
 def d_step(G, D, opt_d: torch.optim.Optimizer, batch: dict, gen: torch.Generator) -> dict[str, float]:

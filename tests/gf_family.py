@@ -11,7 +11,7 @@ from ganforge.api import make_config
 from ganforge.data import build_dataset
 from ganforge.data.base import DataInfo, TensorDataset
 from ganforge.families import FAMILIES, Family
-from ganforge.training.distributed import DistContext
+from ganforge.distributed import DistContext
 from ganforge.training.loop import resolve_config
 
 

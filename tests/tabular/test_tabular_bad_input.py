@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.tabular import TabularGAN
+from ganforge.families.tabular_gan import TabularGAN
 from tabular_helpers import DISCRETE, make_frame
 
 QUICK = dict(epochs=1, batch_size=20, embedding_dim=8, generator_dim=(16,), discriminator_dim=(16,), max_modes=3,

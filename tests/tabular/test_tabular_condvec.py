@@ -1,6 +1,7 @@
 import numpy as np
 
-from ganforge.tabular import CondSampler, DataTransformer
+from ganforge.data.tabular_condvec import CondSampler
+from ganforge.data.tabular_transformer import DataTransformer
 from tabular_helpers import DISCRETE, make_frame
 
 

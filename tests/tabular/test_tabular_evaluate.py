@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.tabular.evaluate import (association_matrix, column_distances, correlation_difference,
+from ganforge.metrics.tabular import (association_matrix, column_distances, correlation_difference,
                                        correlation_ratio, cramers_v, ml_efficacy, total_variation)
 
 

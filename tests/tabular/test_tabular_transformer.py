@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.tabular import DataTransformer
+from ganforge.data.tabular_transformer import DataTransformer
 from tabular_helpers import DISCRETE
 
 

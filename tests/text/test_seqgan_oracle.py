@@ -5,7 +5,7 @@ import torch
 from ganforge.config import DataConfig
 from ganforge.data.base import build_dataset
 from ganforge.errors import GanforgeError
-from ganforge.text.oracle import build_oracle, oracle_from_info, oracle_nll, sample_sequences
+from ganforge.data.oracle import build_oracle, oracle_from_info, oracle_nll, sample_sequences
 
 SMALL = dict(vocab_size=50, embed_dim=8, hidden_dim=8, max_len=6)
 

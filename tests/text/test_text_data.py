@@ -4,10 +4,10 @@ import torch
 
 from ganforge.config import DataConfig
 from ganforge.data.base import build_dataset
+from ganforge.data.vocab import vocab_from_info
 from ganforge.errors import GanforgeError
-from ganforge.text import vocab_from_info
 
-import ganforge.text  # noqa: F401  (registers text: and seqgan-oracle)
+import ganforge.data  # noqa: F401  (registers text: and seqgan-oracle)
 
 LINES = "the cat sat on the mat\nthe dog sat\n\n  a cat ran away  \nthe end\n"
 FORTUNE = "A fool and his money\nare soon parted.\n%\nNever trust a cat.\n%\n%\nOne line only\n%\n"

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from ganforge.errors import GanforgeError
-from ganforge.text.metrics import bleu, ngrams, self_bleu, sentence_bleu
+from ganforge.metrics.text import bleu, ngrams, self_bleu, sentence_bleu
 
 S = "the cat sat on the mat".split()
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ganforge.errors import GanforgeError
-from ganforge.text.vocab import SPECIALS, Vocabulary, detokenize, tokenize
+from ganforge.data.vocab import SPECIALS, Vocabulary, detokenize, tokenize
 
 
 def test_tokenize_words_and_chars():
@@ -64,7 +64,7 @@ def test_json_round_trip_and_load_errors(tmp_path):
 
 
 def test_format_samples_text_or_ids():
-    from ganforge.text import format_samples
+    from ganforge.data.vocab import format_samples
 
     v = Vocabulary.build(["hi there"])
     x = torch.tensor([[v.stoi["hi"], v.stoi["there"], v.eos_id, 0]])

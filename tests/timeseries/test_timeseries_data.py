@@ -8,7 +8,7 @@ import torch
 from ganforge.config import DataConfig
 from ganforge.data.base import build_dataset
 from ganforge.errors import GanforgeError
-from ganforge.timeseries import SeriesScaler, make_windows, read_series, series_dataset
+from ganforge.data.series import SeriesScaler, make_windows, read_series, series_dataset
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganforge.timeseries import (acf, compare_stylized_facts, discriminative_score, excess_kurtosis,
-                                 predictive_score, stylized_facts)
+from ganforge.metrics.series import (acf, compare_stylized_facts, discriminative_score, excess_kurtosis,
+                                    predictive_score, stylized_facts)
 
 torch.set_num_threads(1)
 

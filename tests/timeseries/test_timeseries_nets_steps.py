@@ -2,7 +2,6 @@ import pytest
 import torch
 
 import ganforge
-import ganforge.timeseries  # noqa: F401  (registers rnn_g / rnn_d)
 from ganforge.data.base import DataInfo
 from ganforge.errors import GanforgeError
 from ganforge.families import FAMILIES

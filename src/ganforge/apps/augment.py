@@ -123,10 +123,10 @@ def _safe(name: str) -> str:
 
 def table_per_class(gan, label_column: str, per_class: int, seed: int = 0):
     """``per_class`` rows for each value of discrete column ``label_column`` of a fitted
-    :class:`ganforge.tabular.TabularGAN`, drawn with ``conditions={label_column: value}``."""
+    :class:`ganforge.families.tabular_gan.TabularGAN`, drawn with ``conditions={label_column: value}``."""
     import pandas as pd
 
-    from ..tabular import CondSampler
+    from ..data.tabular_condvec import CondSampler
 
     discrete = {d["name"]: d for d in CondSampler(gan.transformer_.discrete_info()).discrete}
     if label_column not in discrete:

@@ -23,5 +23,5 @@ def register_command(name: str, add_arguments: Callable[[Any], None], run: Calla
 
 
 # Each module registers its command on import; `ganforge --help` lists them alphabetically.
-# runkinds, tabular and outputs register fit/sample models and sample writers, not commands.
+# runkinds, tabular and outputs register the run kinds' flags and sample writers, not commands.
 from . import runkinds, listing, train, sampling, evaluate, serve, tabular, outputs, apps, i2i  # noqa: E402,F401

@@ -53,7 +53,7 @@ def run_augment(args: Any) -> int:
 
 def _augment_table(args: Any, run: Path) -> int:
     from ..apps.augment import table_per_class
-    from ..tabular import TabularGAN
+    from ..families.tabular_gan import TabularGAN
 
     if (args.format or "csv") != "csv":
         raise GanforgeError("a table model writes rows: use --format csv")

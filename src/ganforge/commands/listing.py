@@ -15,12 +15,7 @@ def add_arguments(p: Any) -> None:
 def run(args: Any) -> int:
     import ganforge
 
-    from .runkinds import RUN_KINDS
-
-    def families() -> dict[str, str]:  # loop families, then fit/sample models trained by the same command
-        return {**ganforge.list_families(), **{e.name: f"{e.help} [fit/sample model]" for e in RUN_KINDS.items()}}
-
-    tables = {"families": families, "datasets": ganforge.list_datasets,
+    tables = {"families": ganforge.list_families, "datasets": ganforge.list_datasets,
               "losses": ganforge.list_losses, "networks": ganforge.list_networks}
     for kind in [args.what] if args.what else KINDS:
         rows = tables[kind]()

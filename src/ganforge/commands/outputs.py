@@ -28,8 +28,8 @@ def register_sample_writer(kind: str, help: str = "") -> Callable[[SampleWriter]
                                        ".npy (N, T, F) or .png (a plot)")
 def write_series(x: Any, G: Any, args: argparse.Namespace) -> str:
     from ..plots import info_from_meta
-    from ..tabular.io import write_table
-    from ..timeseries.plot import columns_of, paths_frame, plot_series, to_original_units
+    from ..data.table_io import write_table
+    from ..plots.series import columns_of, paths_frame, plot_series, to_original_units
 
     info = info_from_meta(getattr(G, "meta", {}))
     out = Path(args.out or "samples.csv")
@@ -52,7 +52,7 @@ def write_series(x: Any, G: Any, args: argparse.Namespace) -> str:
                                        "if given (.npy: the token ids)")
 def write_tokens(x: Any, G: Any, args: argparse.Namespace) -> str:
     from ..plots import info_from_meta
-    from ..text.plot import decode
+    from ..plots.text import decode
 
     if args.out and Path(args.out).suffix == ".npy":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,9 @@
-"""Models that are not trained by the generic loop (fit/sample estimators such as the tabular
-GAN), routed by the command line through one registry.
+"""The command line of the run kinds (fit/sample models such as the tabular GAN): the flags
+each adds to `ganforge train` and how `ganforge sample` writes what its model draws.
 
-A run kind named ``NAME`` answers ``ganforge train NAME ...`` (after the usual config flags are
-parsed into a :class:`~ganforge.config.RunConfig` whose ``family`` is ``NAME``) and
-``ganforge sample RUN`` of the runs it wrote: such a run's ``config.yaml`` names it as its
-``family``, which is the marker ``sample`` reads. Loop families are in
-:data:`ganforge.families.FAMILIES` instead.
+Training, loading and evaluating go through the public API like every family; the run kinds
+themselves are registered in :data:`ganforge.families.RUN_KINDS`. Each entry here has the
+name of the run kind it serves.
 """
 from __future__ import annotations
 
@@ -14,36 +12,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 from ..registry import Registry
+
+__all__ = ["RUN_KINDS", "RunKindCommands", "register_run_kind_commands", "run_kind_of"]
 
 
 @dataclass(frozen=True)
-class RunKind:
-    #: adds this kind's own flags to `ganforge train` (in an argument group named after it)
+class RunKindCommands:
+    #: adds this kind's own flags to `ganforge train` (an argument group named after it); a flag
+    #: whose dest is ``options.NAME`` sets that option
     add_train_arguments: Callable[[Any], None]
-    #: train(cfg, args, explicit) -> exit code; ``explicit`` holds the dotted config keys the user set
-    train: Callable[[Any, argparse.Namespace, set[str]], int]
-    #: sample(run_dir, args) -> exit code
+    #: sample(run_dir, args) -> exit code, for `ganforge sample RUN` of the runs it wrote
     sample: Callable[[Path, argparse.Namespace], int]
-    help: str
 
 
-RUN_KINDS: Registry[RunKind] = Registry("model")
+RUN_KINDS: Registry[RunKindCommands] = Registry("run kind")
 
 
-def register_run_kind(name: str, kind: RunKind) -> None:
-    RUN_KINDS.register(name, kind, help=kind.help)
+def register_run_kind_commands(name: str, commands: RunKindCommands) -> None:
+    RUN_KINDS.register(name, commands, help=name)
 
 
 def run_kind_of(run: str | Path) -> str | None:
-    """The run kind that wrote folder ``run`` (from its config.yaml), or None for loop runs."""
-    path = Path(run) / "config.yaml"
-    if not path.is_file():
-        return None
-    try:
-        family = (yaml.safe_load(path.read_text()) or {}).get("family")
-    except (yaml.YAMLError, AttributeError):
-        return None
-    return family if family in RUN_KINDS else None
+    """The run kind that wrote folder ``run``, or None for loop runs (see
+    :func:`ganforge.families.runkinds.run_kind_of`; imported here on use, so that building the
+    parser for `ganforge --help` does not import every family)."""
+    from ..families.runkinds import run_kind_of as find
+
+    return find(run)

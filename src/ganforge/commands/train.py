@@ -60,10 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..api import make_config
-    from ..config import RunConfig, parse_kv, parse_scalar
-    from ..training.loop import train
-    from .runkinds import RUN_KINDS
+    import ganforge
+
+    from ..config import parse_kv, parse_scalar
 
     data_options = {k[len("data.options."):]: parse_scalar(v) for k, v in vars(args).items()
                     if k.startswith("data.options.")}
@@ -79,14 +78,11 @@ def run(args: argparse.Namespace) -> int:
         overrides.update({k: v for k, v in parse_kv([item], "--set").items()})
     if args.option:
         overrides["options"] = parse_kv(args.option, "--option")
-    cfg = make_config(args.target, **overrides)
+    cfg = ganforge.make_config(args.target, **overrides)
     cfg.data.options.update(data_options)
     if args.data_option:
         cfg.data.options.update(parse_kv(args.data_option, "--data-option"))
-    if cfg.family in RUN_KINDS:  # a fit/sample model, not a loop family
-        explicit = set(cfg.diff(RunConfig(family=cfg.family))) | set(overrides)
-        return RUN_KINDS.get(cfg.family).train(cfg, args, explicit)
-    result = train(cfg, resume=args.resume, overwrite=args.overwrite)
+    result = ganforge.train(cfg, resume=args.resume, overwrite=args.overwrite)
     print(f"run folder: {result.out}  (step {result.step})")
     return 0
 

@@ -2,8 +2,8 @@
 from .base import DATASETS, DataInfo, TensorDataset, build_dataset, register_dataset
 from . import arrays, images, toy  # noqa: F401  (registration)
 from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: image-to-image)
-from ..timeseries import data as _series, synthetic as _synthetic  # noqa: F401,E402  (series:PATH, sines, garch)
-from ..tabular import source as _table  # noqa: F401,E402  (table:PATH, table:adult)
-from ..text import data as _text, oracle as _oracle  # noqa: F401,E402  (text:PATH, seqgan-oracle)
+from . import series, series_synthetic  # noqa: F401,E402  (registration: series:PATH, sines, garch)
+from . import tabular  # noqa: F401,E402  (registration: table:PATH, table:adult)
+from . import text, oracle  # noqa: F401,E402  (registration: text:PATH, seqgan-oracle)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

@@ -17,7 +17,7 @@ from ..config import RunConfig
 from ..data.base import DataInfo
 from ..errors import GanforgeError
 from ..registry import Registry
-from ..training.distributed import DistContext
+from ..distributed import DistContext
 
 StepFn = Callable[[dict[str, Tensor]], dict[str, Tensor]]
 

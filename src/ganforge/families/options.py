@@ -22,13 +22,25 @@ class NoOptions:
     """A family without options of its own."""
 
 
-def _coerce_ints(value: Any, where: str) -> list[int]:
-    """A list of integers from a list, a single integer or a comma/space separated string."""
+def _coerce_list(value: Any, item: Any, where: str) -> list[Any]:
+    """A list of ``item`` values from a list, a single value or a comma/space separated string."""
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split() if v]
     elif not isinstance(value, (list, tuple)):
         value = [value]
-    return [coerce(v, int, where) for v in value]
+    return [coerce(v, item, where) for v in value]
+
+
+def _coerce_option(value: Any, hint: Any, where: str) -> Any:
+    """:func:`coerce`, plus lists (``list[int]``, ``list[str]``, optionally ``| None``)."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is not list and len(args) == 1 and typing.get_origin(args[0]) is list:
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
+            return None  # an optional list left unset
+        hint = args[0]
+    if typing.get_origin(hint) is list:
+        return _coerce_list(value, (typing.get_args(hint) or (str,))[0], where)
+    return coerce(value, hint, where)
 
 
 def parse_options(options: dict[str, Any], cls: type[T], family: str) -> T:
@@ -46,12 +58,7 @@ def parse_options(options: dict[str, Any], cls: type[T], family: str) -> T:
                             f"accepted (with defaults): {accepted}")
     values = {}
     for name, v in options.items():
-        where = f"--option {name} (family {family!r})"
-        hint = hints[name]
-        if typing.get_origin(hint) is list:
-            values[name] = _coerce_ints(v, where)
-        else:
-            values[name] = coerce(v, hint, where)
+        values[name] = _coerce_option(v, hints[name], f"--option {name} (family {family!r})")
     return cls(**values)
 
 

@@ -6,7 +6,7 @@ from . import mlp, dcgan, classifier, encoder  # noqa: E402,F401
 from . import progan, stylegan, biggan, sngan, infogan  # noqa: E402,F401  (advanced image GANs)
 from . import unet, patchgan, resnet_translator, srgan, inpaint  # noqa: E402,F401  (image-to-image)
 from . import seqgan  # noqa: E402,F401  (seqgan_g, seqgan_d)
-from ..tabular import nets as _tabular_nets  # noqa: E402,F401  (tabular_g, tabular_d)
-from ..timeseries import nets as _timeseries_nets  # noqa: E402,F401  (rnn_g, rnn_d)
+from . import tabular  # noqa: E402,F401  (tabular_g, tabular_d)
+from . import rnn  # noqa: E402,F401  (rnn_g, rnn_d)
 
 __all__ = ["NETS", "Net", "build_net", "load_model", "read_model_config", "register_net", "save_model"]

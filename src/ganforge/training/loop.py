@@ -23,7 +23,7 @@ from ..imageio import save_grid, save_points
 from ..nets import save_model
 from ..plots import SAMPLE_PLOTS
 from .checkpoint import CHECKPOINT_NAME, FORMAT_VERSION, atomic_save, load_checkpoint, rng_state, set_rng_state
-from .distributed import DistContext, init_distributed
+from ..distributed import DistContext, init_distributed
 from .ema import EMA
 from .logging import RunLogger, StatsAccumulator, plot_losses
 from .sampler import BatchSampler

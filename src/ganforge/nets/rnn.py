@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..nets.base import Net, example_labels, register_net
+from .base import Net, example_labels, register_net
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 

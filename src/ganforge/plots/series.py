@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..plots import register_sample_plot
-from .data import SeriesScaler
+from . import register_sample_plot
+from ..data.series import SeriesScaler
 
 
 def to_original_units(x: torch.Tensor | np.ndarray, info: Any) -> np.ndarray:

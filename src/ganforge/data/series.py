@@ -24,13 +24,15 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 
-from ..data.base import DataInfo, TensorDataset, register_dataset
+if TYPE_CHECKING:  # pandas is imported where tables are read: `import ganforge` stays light
+    import pandas as pd
+
+from .base import DataInfo, TensorDataset, register_dataset
 from ..errors import GanforgeError
 
 TRANSFORMS = ("standardize", "returns", "none")
@@ -63,6 +65,8 @@ def resolve_series_path(path: str) -> Path:
 def read_series(path: str, columns: Sequence[str] | str | None = None, date_column: str | None = None,
                 nan: str = "error") -> tuple[np.ndarray, list[str], pd.Series | None]:
     """Read a CSV series -> (values float64 (T, F), feature names, dates or None), in time order."""
+    import pandas as pd
+
     p = resolve_series_path(path)
     df = pd.read_csv(p)
     if date_column is None:

@@ -23,7 +23,7 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from ..errors import GanforgeError
-from .oracle import oracle_nll
+from ..data.oracle import oracle_nll
 
 Sentence = Sequence[str]
 EPSILON = 0.1  # smoothing method 1

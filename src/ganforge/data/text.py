@@ -4,7 +4,7 @@ One sequence per line (``format: lines``) or one per fortune-cookie entry (``for
 entries separated by lines holding only ``%``, as in the Debian ``fortunes`` files; an entry's
 lines are joined by single spaces). Field ``x`` is (N, max_len) int64 ids: the tokens, ``<eos>``,
 then ``<pad>`` (id 0). ``info.extra['vocab']`` holds the vocabulary as a JSON-able dict
-(:func:`ganforge.text.vocab.vocab_from_info` rebuilds it).
+(:func:`ganforge.data.vocab.vocab_from_info` rebuilds it).
 
 Options (``data.options``)::
 
@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from ..data.base import DataInfo, TensorDataset, register_dataset
+from .base import DataInfo, TensorDataset, register_dataset
 from ..errors import GanforgeError
 from .vocab import Vocabulary, tokenize
 

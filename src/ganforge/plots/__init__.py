@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from .registry import Registry
+from ..registry import Registry
 
 SamplePlot = Callable[..., Path]
 SAMPLE_PLOTS: Registry[SamplePlot] = Registry("sample plot")
@@ -30,8 +30,12 @@ def register_sample_plot(kind: str, help: str = "") -> Callable[[SamplePlot], Sa
 
 def info_from_meta(meta: dict[str, Any]) -> Any:
     """A DataInfo rebuilt from a saved generator's ``meta`` (kind, dataset, data_shape, data_extra)."""
-    from .data.base import DataInfo
+    from ..data.base import DataInfo
 
     return DataInfo(name=str(meta.get("dataset", "")), kind=str(meta.get("kind", "")),
                     shape=tuple(meta.get("data_shape") or ()), class_names=meta.get("class_names"),
                     extra=dict(meta.get("data_extra") or {}))
+
+
+# Each module registers the plots of its data kind on import.
+from . import series, text  # noqa: E402,F401  (kinds: series, tokens)

@@ -6,8 +6,8 @@ from typing import Any
 
 import torch
 
-from ..plots import register_sample_plot
-from .vocab import format_samples, vocab_from_info
+from . import register_sample_plot
+from ..data.vocab import format_samples, vocab_from_info
 
 
 def decode(x: torch.Tensor, info: Any) -> list[str]:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where tables are read: `import ganforge` stays light
+    import pandas as pd
 
 from ..errors import GanforgeError
 
@@ -21,6 +23,8 @@ def _kind(path: Path) -> str:
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV / TSV / Parquet file into a DataFrame (Parquet needs the pyarrow package)."""
+    import pandas as pd
+
     p = Path(path)
     kind = _kind(p)
     if not p.is_file():

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ..data.base import DataInfo, TensorDataset, register_dataset
+from .base import DataInfo, TensorDataset, register_dataset
 from ..errors import GanforgeError
 from ..nets.seqgan import SeqGANGenerator, init_normal_
 

@@ -13,7 +13,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from .nets import TabularDiscriminator, TabularGenerator, apply_activations
+from ..nets.tabular import TabularDiscriminator, TabularGenerator, apply_activations
 
 
 def gradient_penalty(D: TabularDiscriminator, real: torch.Tensor, fake: torch.Tensor,

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..data.base import TensorDataset, register_dataset
+from .base import TensorDataset, register_dataset
 from ..errors import GanforgeError
-from . import data as series_data  # the module, not its names: ganforge.data imports us mid-way through it
+from . import series as series_data  # the module, not its names: ganforge.data imports us mid-way through it
 
 SYNTH_OPTIONS = {"length": "steps of a synthetic series (sines, garch; default 2000)",
                  "features": "columns of a synthetic series (sines: 2, garch: 1)",

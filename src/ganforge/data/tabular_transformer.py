@@ -61,7 +61,7 @@ class DataTransformer:
     def fit(self, df: pd.DataFrame, discrete_columns: Sequence[str] = ()) -> "DataTransformer":
         """Fit one mixture per continuous column and the category list of each discrete column.
 
-        ``df`` must already be checked (see :mod:`ganforge.tabular.validate`): no NaN, numeric
+        ``df`` must already be checked (see :mod:`ganforge.data.tabular_validate`): no NaN, numeric
         continuous columns.
         """
         self.columns_: list[dict[str, Any]] = []

@@ -25,11 +25,11 @@ import torch
 
 from ..errors import GanforgeError
 from ..nets.base import load_model, save_model
-from .condvec import CondSampler
-from .nets import TabularDiscriminator, TabularGenerator
-from .steps import d_step, g_step
-from .transformer import DataTransformer
-from .validate import check_columns, handle_nan
+from ..data.tabular_condvec import CondSampler
+from ..nets.tabular import TabularDiscriminator, TabularGenerator
+from ._tabular_steps import d_step, g_step
+from ..data.tabular_transformer import DataTransformer
+from ..data.tabular_validate import check_columns, handle_nan
 
 CONFIG_FILE = "tabular.json"
 
@@ -43,6 +43,9 @@ class TabularGAN:
     epoch, loss_g, loss_d, gp, cond, wdist, seconds), ``n_dropped_`` (rows dropped by ``nan="drop"``),
     ``fit_seconds_``.
     """
+
+    #: the run kind (:mod:`ganforge.families.tabular`) that trains, loads and evaluates it
+    run_kind = "tabular"
 
     def __init__(self, epochs: int = 300, batch_size: int = 500, embedding_dim: int = 128,
                  generator_dim: Sequence[int] = (256, 256), discriminator_dim: Sequence[int] = (256, 256),

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from ..layers import pack_samples
-from ..nets.base import Net, register_net
-from ..nets.mlp import GeneratorMixin
+from .base import Net, register_net
+from .mlp import GeneratorMixin
 
 
 def gumbel_softmax(logits: torch.Tensor, tau: float, generator: torch.Generator | None = None) -> torch.Tensor:
