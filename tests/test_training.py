@@ -1,4 +1,6 @@
-"""Every registered family trains; resume is exact; divergence and Ctrl-C keep the user's work."""
+"""Every registered family trains; hooks change nothing and resume is exact under the default
+settings; divergence, Ctrl-C and kill -9 keep the user's work. The checks every family gets
+(determinism, exact resume, precision, export) are in tests/families/test_family_contract.py."""
 from __future__ import annotations
 
 import json
@@ -9,11 +11,10 @@ import pytest
 import torch
 
 import ganforge
+from ganforge.cli import main
 from ganforge.errors import GanforgeError, TrainingDiverged
 from ganforge.families import FAMILIES
 from ganforge.training.checkpoint import load_checkpoint
-
-from gf_asserts import state_equal
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))
@@ -42,31 +43,48 @@ def test_every_family_trains_a_few_steps(family: str, tmp_path, tiny) -> None:
     assert torch.isfinite(x).all() and x.shape[0] == 4
 
 
-def _train_steps(tmp_path, family: str, steps: int, resume: bool, extra: dict) -> dict:
-    overrides = {**FAMILIES.get(family).smoke, "train.progress": False, "train.tensorboard": False,
-                 "train.steps": steps, "train.out": str(tmp_path), "train.sample_every": 0, "train.log_every": 2,
-                 "train.ckpt_every": 0, **extra}
-    res = ganforge.train(family, resume=resume, **overrides)
-    return load_checkpoint(res.out / "checkpoint.pt")
+def _weights(run_dir) -> dict:
+    ckpt = load_checkpoint(run_dir / "checkpoint.pt")
+    return {"nets": ckpt["nets"], "ema": ckpt["ema"], "optimizers": ckpt["optimizers"], "rng": ckpt["rng"]}
 
 
-@pytest.mark.parametrize("family,extra", [
-    ("gan", {"train.d_steps": 2}),
-    ("dcgan", {"train.ema": 0.9, "train.ema_start": 2}),
-    ("wgan-gp", {"train.d_steps": 2}),
+def _same(a, b) -> bool:
+    """Deep bit-for-bit equality of checkpoint pieces."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, torch.Tensor):
+        return torch.equal(a, b)
+    return a == b
+
+
+@pytest.mark.parametrize("family,data,extra", [
+    # the health monitor's first diversity check builds the bundled MNIST classifier
+    ("dcgan", "mnist", {"train.ema": 0.9}),
+    # in-training evaluation (toy mode metrics) and best-checkpoint export every 2 steps
+    ("gan", "ring8", {"train.eval_every": 2, "train.best_metric": "modes_captured"}),
 ])
-def test_resume_is_bit_exact(family: str, extra: dict, tmp_path) -> None:
-    whole = _train_steps(tmp_path / "whole", family, 6, False, extra)
-    _train_steps(tmp_path / "split", family, 3, False, extra)
-    split = _train_steps(tmp_path / "split", family, 6, True, extra)
-    assert split["step"] == whole["step"] == 6
-    for name in whole["nets"]:
-        assert state_equal(whole["nets"][name], split["nets"][name]), name
-    if whole["ema"] is not None:
-        assert state_equal(whole["ema"], split["ema"])
-    for name in whole["optimizers"]:
-        sw, ss = whole["optimizers"][name]["state"], split["optimizers"][name]["state"]
-        assert all(state_equal(sw[k], ss[k]) for k in sw)
+def test_hooks_firing_at_every_step_change_nothing(family: str, data: str, extra: dict, tmp_path) -> None:
+    base = {**FAMILIES.get(family).smoke, "data.name": data, "train.steps": 4, "train.ckpt_every": 0, **extra}
+    on = {"train.log_every": 1, "train.sample_every": 1, "train.health_every": 1, "train.progress": True}
+    off = {"train.log_every": 0, "train.sample_every": 0, "train.health": False, "train.progress": False,
+           "train.tensorboard": False, "train.eval_every": 0}
+    ganforge.train(family, **{**base, **on, "train.out": str(tmp_path / "on")})
+    ganforge.train(family, **{**base, **off, "train.out": str(tmp_path / "off")})
+    assert _same(_weights(tmp_path / "on"), _weights(tmp_path / "off"))
+    if "train.eval_every" in extra:
+        assert (tmp_path / "on" / "checkpoint-best.pt").is_file()
+
+
+def test_cli_resume_is_exact_under_default_settings(tmp_path) -> None:
+    """The report of issue 15: `--steps 3`, then `--steps 6 --resume`, equals `--steps 6`,
+    with every default on (health monitor, logging, progress, TensorBoard)."""
+    args = ["train", "dcgan", "--data", "mnist", "--limit", "64", "--batch-size", "16", "--width", "8"]
+    assert main([*args, "--steps", "6", "--out", str(tmp_path / "whole")]) == 0
+    assert main([*args, "--steps", "3", "--out", str(tmp_path / "split")]) == 0
+    assert main([*args, "--steps", "6", "--out", str(tmp_path / "split"), "--resume"]) == 0
+    assert _same(_weights(tmp_path / "whole"), _weights(tmp_path / "split"))
 
 
 def test_resume_refuses_a_different_config_and_names_fields(tmp_path, tiny) -> None:
@@ -133,3 +151,62 @@ def test_precision_bf16_runs(tmp_path, tiny) -> None:
     res = ganforge.train("dcgan", **{**FAMILIES.get("dcgan").smoke, **tiny, "train.steps": 2,
                                      "train.out": str(tmp_path), "train.precision": "bf16"})
     assert res.step == 2
+
+
+def _kill_and_resume(tmp_path, kills: int, steps: int, seed: int) -> None:
+    """Run `ganforge train` in a subprocess with a checkpoint at every step, SIGKILL it at a
+    random moment once it is training, resume, and again ``kills`` times; then let the last
+    resume finish. The moments fall anywhere: in a step, in a log write, in a checkpoint or
+    model write (there is one at every step)."""
+    import random
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    rnd = random.Random(seed)
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "ganforge.cli", "train", "gan", "--data", "ring8", "--limit", "256",
+            "--batch-size", "16", "--width", "8", "--steps", str(steps), "--ckpt-every", "1", "--log-every", "1",
+            "--sample-every", "7", "--health-every", "3", "--no-progress", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(ganforge.__file__).parents[1]),
+                                                          os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "1"}
+    metrics = out / "metrics.jsonl"
+    killed = 0
+    while killed < kills:
+        proc = subprocess.Popen([*argv, *(["--resume"] if out.exists() else [])], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        seen = metrics.stat().st_size if metrics.exists() else -1
+        deadline = time.monotonic() + 120
+        # wait until this process has written a record (it is training), then a random moment more
+        while proc.poll() is None and time.monotonic() < deadline:
+            if metrics.exists() and metrics.stat().st_size != seen:
+                break
+            time.sleep(0.01)
+        time.sleep(rnd.uniform(0.0, 0.4))
+        if proc.poll() is not None:  # finished before the kill: nothing left to interrupt
+            assert proc.returncode == 0, proc.stderr.read().decode()
+            break
+        proc.kill()
+        proc.wait()
+        killed += 1
+    done = subprocess.run([*argv, "--resume"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    logged = [r["step"] for r in rows if "event" not in r]
+    assert logged == list(range(1, steps + 1))  # one record per logged step, in order
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == steps
+    G = ganforge.load(out)
+    assert G.meta["step"] == steps and torch.isfinite(ganforge.sample(G, 4, seed=0)).all()
+    assert killed >= min(kills, 1)
+
+
+def test_kill_9_at_random_moments_then_resume_keeps_the_run_consistent(tmp_path) -> None:
+    _kill_and_resume(tmp_path, kills=2, steps=60, seed=0)
+
+
+@pytest.mark.slow
+def test_twenty_kill_9_then_resume(tmp_path) -> None:
+    _kill_and_resume(tmp_path, kills=20, steps=400, seed=1)

@@ -109,7 +109,7 @@ def plot_losses(metrics_path: Path, out_path: Path, losses: tuple[str, ...] | No
     a2.set_xlabel("step"), a2.set_title("discriminator outputs")
     if a2.lines:  # families without D(x)/D(G(z)) records (tabular, MLE stages) leave the panel empty
         a2.legend()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.22)  # tight_layout: 2x slower
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path)
     plt.close(fig)
