@@ -212,3 +212,31 @@ def test_kill_9_at_random_moments_then_resume_keeps_the_run_consistent(tmp_path)
 @pytest.mark.slow
 def test_twenty_kill_9_then_resume(tmp_path) -> None:
     _kill_and_resume(tmp_path, kills=20, steps=300, seed=1)
+
+
+def test_resume_after_a_kill_drops_later_records_and_stale_temporaries(tmp_path, tiny) -> None:
+    """What a process killed after its checkpoint of step 3 leaves behind: records of steps 4
+    and 5, a line cut in the middle, and temporary files of interrupted atomic writes."""
+    base = {**FAMILIES.get("gan").smoke, **tiny, "train.out": str(tmp_path), "train.sample_every": 2}
+    ganforge.train("gan", **{**base, "train.steps": 3})
+    with open(tmp_path / "metrics.jsonl", "a") as f:
+        f.write('{"step": 4, "d_loss": 1.0}\n{"step": 4, "event": "health", "kind": "x"}\n{"step": 5, "d_lo')
+    stale = [tmp_path / ".checkpoint.pt.tmp4242", tmp_path / "generator" / ".config.json.tmp4242",
+             tmp_path / "discriminator" / ".model.safetensors.tmp4242", tmp_path / "samples" / ".step_0000004.tmp4242.png"]
+    for p in stale:
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(b"half")
+    kept = tmp_path / "notes.tmp.txt"  # not a temporary of ours
+    kept.write_text("mine")
+    ganforge.train("gan", resume=True, **{**base, "train.steps": 6})
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "event" not in r] == [1, 2, 3, 4, 5, 6]
+    assert not any(r.get("kind") == "x" for r in rows)
+    assert not any(p.exists() for p in stale) and kept.read_text() == "mine"
+
+
+def test_the_progress_bar_shows_the_declared_losses_at_every_log_step(tmp_path, tiny, capsys) -> None:
+    ganforge.train("gan", **{**FAMILIES.get("gan").smoke, **tiny, "train.progress": True, "train.steps": 3,
+                             "train.out": str(tmp_path)})
+    err = capsys.readouterr().err
+    assert "d_loss=" in err and "g_loss=" in err and "samples_per_s=" in err
