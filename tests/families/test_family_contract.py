@@ -170,7 +170,7 @@ def _forward_dtypes(family: str, precision: str) -> dict[str, list[tuple[torch.d
     from ganforge.api import make_config
     from ganforge.data import build_dataset
     from ganforge.training.distributed import DistContext
-    from ganforge.training.loop import resolve_config
+    from ganforge.training.setup import resolve_config
     from ganforge.training.sampler import BatchSampler
 
     cfg = make_config(family, **{**FAMILIES.get(family).smoke, "train.precision": precision})

@@ -4,34 +4,31 @@ the hooks. It never branches on the family's name.
 Its parts live next to it: :mod:`.state` saves and restores the whole training state (the
 checkpoint), :mod:`.export` writes models and sample grids, :mod:`.hooks` holds the guard
 every hook runs in and the progress bar, :mod:`.health` and :mod:`.evaluation` are hooks,
-:mod:`.stats` reduces the step statistics and guards against divergence."""
+:mod:`.stats` reduces the step statistics and guards against divergence, :mod:`.setup` does
+what comes before the first step (config, device, seeds, the run folder's checks)."""
 from __future__ import annotations
 
-import random
 import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from ..config import RESUMABLE, RunConfig, config_from_dict, merge_defaults, validate
+from ..config import RunConfig
 from ..data import build_dataset
-from ..errors import GanforgeError
 from ..families import FAMILIES
-from .checkpoint import CHECKPOINT_NAME, atomic_save, atomic_write_text, load_checkpoint, remove_stale_temporaries
-from .distributed import DistContext, init_distributed
+from .checkpoint import CHECKPOINT_NAME, atomic_save, atomic_write_text, remove_stale_temporaries
+from .distributed import init_distributed
 from .ema import EMA
 from .export import export_models, save_samples
 from .hooks import Hook, ProgressBar, TrainContext, call_hook, watching
 from .logging import METRICS_NAME, RunLogger, plot_losses, truncate_metrics
 from .sampler import BatchSampler
 from .state import restore_training_state, rng_state, training_state
+from .setup import CONFIG_NAME, open_run, pick_device, resolve_config, seed_everything
 from .stats import StatsCollector, check_divergence, declared_losses
-
-CONFIG_NAME = "config.yaml"
 
 
 @dataclass
@@ -41,36 +38,6 @@ class TrainResult:
     record: dict[str, Any]
     interrupted: bool = False
     health: list[Any] = field(default_factory=list)  # HealthEvents raised during the run
-
-
-def resolve_config(cfg: RunConfig, kind: str) -> RunConfig:
-    """Apply the family's defaults (for this kind of data) under the user's settings and validate."""
-    spec = FAMILIES.get(cfg.family)
-    defaults = {k: dict(v) for k, v in spec.defaults.items() if k != "by_kind"}
-    for sec, values in spec.defaults.get("by_kind", {}).get(kind, {}).items():
-        defaults.setdefault(sec, {}).update(values)
-    merge_defaults(cfg, defaults)
-    if cfg.train.out is None:
-        cfg.train.out = f"runs/{cfg.family}"
-    return validate(cfg)
-
-
-def pick_device(pref: str, dist: DistContext) -> torch.device:
-    if pref == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", dist.local_rank)
-        return torch.device("cpu")
-    if pref.startswith("cuda") and not torch.cuda.is_available():
-        raise GanforgeError(f"train.device = {pref!r} but CUDA is not available here; use auto or cpu")
-    if pref == "cuda":
-        return torch.device("cuda", dist.local_rank)
-    return torch.device(pref)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 class _Interrupt:
@@ -95,36 +62,6 @@ class _Interrupt:
             signal.signal(signal.SIGINT, self._old)
 
 
-def _same_config(saved: dict[str, Any], cfg: RunConfig, source: Path, out: Path) -> None:
-    """Refuse to continue a run whose saved config differs from ``cfg`` outside RESUMABLE."""
-    diffs = {k: v for k, v in config_from_dict(saved, source=str(source)).diff(cfg).items() if k not in RESUMABLE}
-    if diffs:
-        lines = "; ".join(f"{k}: checkpoint {a!r} vs now {b!r}" for k, (a, b) in diffs.items())
-        raise GanforgeError(f"cannot resume {out}: the config differs from the checkpoint's in {lines}. "
-                            f"Use the original settings, or start a new run with another --out")
-
-
-def _open_run(cfg: RunConfig, out: Path, resume: bool, overwrite: bool) -> dict[str, Any] | None:
-    """The checkpoint to continue from (None: start at step 0), after checking that the run
-    folder may be used. ``resume`` on a folder whose run was stopped before its first
-    checkpoint (config.yaml is written at the start) starts that run again from step 0."""
-    ckpt_path = out / CHECKPOINT_NAME
-    if resume:
-        if not ckpt_path.exists() and (out / CONFIG_NAME).is_file():
-            import yaml
-
-            _same_config(yaml.safe_load((out / CONFIG_NAME).read_text()), cfg, out / CONFIG_NAME, out)
-            print(f"{out} has no checkpoint yet (the run stopped before its first one): starting from step 0")
-            return None
-        ckpt = load_checkpoint(ckpt_path)
-        _same_config(ckpt["config"], cfg, ckpt_path, out)
-        return ckpt
-    if ckpt_path.exists() and not overwrite:
-        raise GanforgeError(f"{out} already holds a training run ({ckpt_path}): add --resume to continue it, "
-                            f"--overwrite to start it again, or choose another --out")
-    return None
-
-
 def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: list[Hook] | None = None) -> TrainResult:
     """Train ``cfg`` and return where the run lives. See :func:`ganforge.train` for the public API.
 
@@ -136,7 +73,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     t = cfg.train
     out = Path(t.out)
     ckpt_path = out / CHECKPOINT_NAME
-    ckpt = _open_run(cfg, out, resume, overwrite)
+    ckpt = open_run(cfg, out, resume, overwrite)
 
     device = pick_device(t.device, dist)
     seed_everything(t.seed)
