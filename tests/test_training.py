@@ -196,7 +196,8 @@ def test_resume_after_a_kill_drops_later_records_and_stale_temporaries(tmp_path,
     with open(tmp_path / "metrics.jsonl", "a") as f:
         f.write('{"step": 4, "d_loss": 1.0}\n{"step": 4, "event": "health", "kind": "x"}\n{"step": 5, "d_lo')
     stale = [tmp_path / ".checkpoint.pt.tmp4242", tmp_path / "generator" / ".config.json.tmp4242",
-             tmp_path / "discriminator" / ".model.safetensors.tmp4242", tmp_path / "samples" / ".step_0000004.tmp4242.png"]
+             tmp_path / "discriminator" / ".model.safetensors.tmp4242",
+             tmp_path / "samples" / ".step_0000004.tmp4242.png"]
     for p in stale:
         p.parent.mkdir(exist_ok=True)
         p.write_bytes(b"half")

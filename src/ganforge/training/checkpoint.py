@@ -1,9 +1,10 @@
 """Training checkpoints: everything needed to continue exactly, written atomically.
 
 What a checkpoint holds is built and restored by :mod:`ganforge.training.state`. It is saved
-with ``torch.save`` and loaded with ``torch.load(weights_only=True)``, whose restricted unpickler accepts only tensors and plain
-containers, so a checkpoint from a stranger cannot run code. Exported models (the generator
-and discriminator folders) use config.json + safetensors instead.
+with ``torch.save`` and loaded with ``torch.load(weights_only=True)``, whose restricted
+unpickler accepts only tensors and plain containers, so a checkpoint from a stranger cannot
+run code. Exported models (the generator and discriminator folders) use config.json +
+safetensors instead.
 """
 from __future__ import annotations
 

@@ -58,9 +58,10 @@ class Hook(Protocol):
     reduced: returns extra entries for the step's record (or None).
 
     Optional methods the loop calls when present: ``on_step(ctx, step)`` after every step
-    (outside the guard, for speed: it must be cheap and must not run a net), ``state_dict()`` / ``load_state_dict(state)`` for hooks whose decisions
-    depend on history (saved in the checkpoint under the hook's ``name``, so a resumed run
-    decides as an uninterrupted one), ``close()`` when the run ends."""
+    (outside the guard, for speed: it must be cheap and must not run a net);
+    ``state_dict()`` / ``load_state_dict(state)`` for hooks whose decisions depend on history
+    (saved in the checkpoint under the hook's ``name``, so a resumed run decides as an
+    uninterrupted one); ``close()`` when the run ends."""
 
     def on_log(self, ctx: TrainContext, step: int, record: dict[str, Any]) -> dict[str, Any] | None: ...
 

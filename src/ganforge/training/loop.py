@@ -26,8 +26,8 @@ from .export import export_models, save_samples
 from .hooks import Hook, ProgressBar, TrainContext, call_hook, watching
 from .logging import METRICS_NAME, RunLogger, plot_losses, truncate_metrics
 from .sampler import BatchSampler
-from .state import restore_training_state, rng_state, training_state
 from .setup import CONFIG_NAME, open_run, pick_device, resolve_config, seed_everything
+from .state import restore_training_state, rng_state, training_state
 from .stats import StatsCollector, check_divergence, declared_losses
 
 
@@ -94,7 +94,8 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     if t.health and main:
         from .health import HealthMonitor
 
-        monitor = HealthMonitor(every=t.health_every, emit=lambda msg: progress.write(msg) if progress else print(msg))
+        # warnings go above the progress bar (created below, on the main process)
+        monitor = HealthMonitor(every=t.health_every, emit=lambda m: progress.write(m) if progress else print(m))
         hooks.append(monitor)
     if t.eval_every and main:
         from .evaluation import EvalHook
