@@ -96,16 +96,21 @@ def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, tiny) ->
     assert all(torch.isfinite(v).all() for v in ckpt["nets"]["G"].values())
 
 
-class _CtrlC:
+class _CtrlCAt:
+    """Ctrl-C after ``step`` (a log step)."""
+
+    def __init__(self, step: int = 3) -> None:
+        self.step = step
+
     def on_log(self, ctx, step: int, record: dict) -> dict:
-        if step == 3:
+        if step == self.step:
             os.kill(os.getpid(), signal.SIGINT)
         return {}
 
 
 def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, tiny) -> None:
     base = {**FAMILIES.get("gan").smoke, **tiny, "train.out": str(tmp_path), "train.steps": 10, "train.ckpt_every": 0}
-    res = ganforge.train("gan", hooks=[_CtrlC()], **base)
+    res = ganforge.train("gan", hooks=[_CtrlCAt(3)], **base)
     assert res.interrupted and res.step == 3
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 3
     assert ganforge.train("gan", resume=True, **base).step == 10
@@ -255,3 +260,33 @@ def test_the_hook_guard_restores_rng_modes_and_batch_norm_statistics() -> None:
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
     assert torch.equal(torch.get_rng_state(), states[0])
     assert (np.random.get_state()[1] == states[1]).all() and random.getstate() == states[2]
+
+
+def test_a_resumed_run_logs_and_decides_as_an_uninterrupted_one(tmp_path, tiny) -> None:
+    """The hooks' history (health windows, best evaluation, patience) is in the checkpoint:
+    stopped at step 3 (Ctrl-C) and resumed, the run writes the same records (health checks,
+    evaluation results) and ends with the same hook state as the run made in one go. Stopped
+    with `--steps 3` instead, the extra evaluation of its last step is reported only, so the
+    best value and the patience still agree."""
+    base = {**FAMILIES.get("gan").smoke, **tiny, "train.health_every": 2, "train.eval_every": 2,
+            "train.best_metric": "modes_captured", "train.early_stop": 5}
+    ganforge.train("gan", **{**base, "train.steps": 6, "train.out": str(tmp_path / "whole")})
+    assert ganforge.train("gan", hooks=[_CtrlCAt(3)], **{**base, "train.steps": 6,
+                                                         "train.out": str(tmp_path / "split")}).step == 3
+    ganforge.train("gan", resume=True, **{**base, "train.steps": 6, "train.out": str(tmp_path / "split")})
+    ganforge.train("gan", **{**base, "train.steps": 3, "train.out": str(tmp_path / "more")})
+    ganforge.train("gan", resume=True, **{**base, "train.steps": 6, "train.out": str(tmp_path / "more")})
+    whole, split, more = (load_checkpoint(tmp_path / p / "checkpoint.pt") for p in ("whole", "split", "more"))
+    assert whole["hooks"]["evaluation"]["best"] is not None and whole["hooks"]["health"]["last_check"] == 6
+    for ck in (whole, split):  # the speed is measured, not computed
+        ck["hooks"]["health"]["recent"] = [{k: v for k, v in r.items() if k != "samples_per_s"}
+                                           for r in ck["hooks"]["health"]["recent"]]
+    assert _same(whole["hooks"], split["hooks"])
+    assert _same(whole["hooks"]["evaluation"], more["hooks"]["evaluation"])
+
+    def records(run: str) -> list[dict]:
+        rows = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+        return [{k: v for k, v in r.items() if k != "samples_per_s"} for r in rows]
+
+    assert records("whole") == records("split")
+    assert any("diversity" in r for r in records("whole")) and any("eval/modes_captured" in r for r in records("whole"))

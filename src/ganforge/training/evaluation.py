@@ -9,7 +9,10 @@ mode-collapse protocol (:func:`ganforge.metrics.evaluate_toy`). Sampling for eva
 its own seeded generator, and the hook runs inside the loop's guard
 (:func:`ganforge.training.hooks.watching`), so it never changes training. The best value and
 the patience count are saved in the checkpoint: a resumed run keeps the same best and stops
-at the same evaluation.
+at the same evaluation. The last step is evaluated too when it is off the schedule, but only
+reported: scheduled evaluations alone choose the best checkpoint and count for early
+stopping, so a run stopped at N and continued with more ``--steps`` decides exactly as the
+same run made in one go.
 """
 from __future__ import annotations
 
@@ -56,7 +59,8 @@ class EvalHook:
         self.best, self.bad = state["best"], int(state["bad"])
 
     def on_log(self, ctx: Any, step: int, record: dict[str, Any]) -> dict[str, Any]:
-        if not self.every or (step % self.every and step != ctx.cfg.train.steps):
+        on_schedule = bool(self.every) and step % self.every == 0
+        if not on_schedule and not (self.every and step == ctx.cfg.train.steps):
             return {}
         G = ctx.export_generator()
         if self.toy:
@@ -70,7 +74,10 @@ class EvalHook:
                            extractor=self.extractor, seed=self.seed, device=ctx.family.device,
                            kid_subset_size=min(1000, self.n))
         out = {f"eval/{k}": float(v) for k, v in res.items() if isinstance(v, (int, float)) and k != "n"}
-        if self.best_key:
+        # an evaluation at the last step off the schedule is reported only: were it to count
+        # for the best or the patience, a run continued with more --steps would decide otherwise
+        # than the same run made in one go
+        if self.best_key and on_schedule:
             key = self.best_key if self.best_key in res else None
             if key is None:
                 raise GanforgeError(f"train.best_metric {self.best_key!r} is not among the evaluated keys: "

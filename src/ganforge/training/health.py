@@ -89,8 +89,10 @@ class HealthMonitor:
         self._check_stuck(ctx, step)
         self._check_oscillation(ctx, step)
         every = self.every or 5 * max(ctx.cfg.train.log_every, 1)
-        if step - self._last_check >= every or step == ctx.cfg.train.steps:
+        if step - self._last_check >= every:
             self._last_check = step
+            out.update(self._check_diversity(ctx, step))
+        elif step == ctx.cfg.train.steps:  # a last look, off the schedule: it does not move it
             out.update(self._check_diversity(ctx, step))
         return out
 
