@@ -97,8 +97,6 @@ class ProgressBar:
     """The progress bar: advances every step; at each log step it shows the phases' declared
     losses and samples/s."""
 
-    name = "progress"
-
     def __init__(self, total: int, initial: int, desc: str, losses: tuple[str, ...]) -> None:
         from tqdm.auto import tqdm
 
