@@ -1,48 +1,27 @@
 """Training checkpoints: everything needed to continue exactly, written atomically.
 
-A checkpoint holds nets, optimizers, EMA, family state, the batch sampler, the step and every
-RNG state (torch CPU and CUDA, numpy, Python). It is saved with ``torch.save`` and loaded with
-``torch.load(weights_only=True)``, whose restricted unpickler accepts only tensors and plain
-containers, so a checkpoint from a stranger cannot run code. Exported models (the generator
-and discriminator folders) use config.json + safetensors instead.
+What a checkpoint holds is built and restored by :mod:`ganforge.training.state`. It is saved
+with ``torch.save`` and loaded with ``torch.load(weights_only=True)``, whose restricted
+unpickler accepts only tensors and plain containers, so a checkpoint from a stranger cannot
+run code. Exported models (the generator and discriminator folders) use config.json +
+safetensors instead.
 """
 from __future__ import annotations
 
 import os
-import random
+import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ..errors import GanforgeError
 
 CHECKPOINT_NAME = "checkpoint.pt"
 FORMAT_VERSION = 1
-
-
-def rng_state() -> dict[str, Any]:
-    np_state = np.random.get_state()
-    state: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
-                  "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
-        "python": random.getstate(),
-    }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    n = state["numpy"]
-    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
-    py = state["python"]
-    random.setstate((py[0], tuple(py[1]), py[2]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+# the temporary files of an atomic write: ".NAME.tmpPID" (checkpoints, models) or
+# ".STEM.tmpPID.SUFFIX" (images); a process killed mid-write leaves one behind
+_TEMPORARY = re.compile(r"^\..+\.tmp\w*(\.\w+)?$")
 
 
 def atomic_save(obj: Any, path: Path) -> None:
@@ -56,6 +35,15 @@ def atomic_save(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a small text file (config.yaml) through a temporary file and a rename, so a
+    process killed meanwhile leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     if not path.is_file():
         raise GanforgeError(f"{path}: no checkpoint to resume from")
@@ -66,3 +54,18 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT_VERSION:
         raise GanforgeError(f"{path}: not a ganforge checkpoint (format {FORMAT_VERSION})")
     return ckpt
+
+
+def remove_stale_temporaries(run_dir: Path) -> list[Path]:
+    """Delete the temporary files that processes killed in the middle of an atomic write left
+    in ``run_dir`` and its sub-folders (generator/, discriminator/, best/, samples/, ...);
+    returns what was removed. Call it before this run writes anything: a run folder has one
+    writer, so every temporary found then is stale."""
+    if not run_dir.is_dir():
+        return []
+    removed = []
+    for p in sorted(run_dir.rglob(".*.tmp*")):
+        if p.is_file() and _TEMPORARY.match(p.name):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed

@@ -6,7 +6,13 @@ without improvement.
 Image data uses :func:`ganforge.metrics.evaluate` (reference: the dataset's test split unless
 ``train.eval_reference`` names another); toy point data with known modes uses the
 mode-collapse protocol (:func:`ganforge.metrics.evaluate_toy`). Sampling for evaluation uses
-its own seeded generator in eval mode, so it never changes training.
+its own seeded generator, and the hook runs inside the loop's guard
+(:func:`ganforge.training.hooks.watching`), so it never changes training. The best value and
+the patience count are saved in the checkpoint: a resumed run keeps the same best and stops
+at the same evaluation. The last step is evaluated too when it is off the schedule, but only
+reported: scheduled evaluations alone choose the best checkpoint and count for early
+stopping, so a run stopped at N and continued with more ``--steps`` decides exactly as the
+same run made in one go.
 """
 from __future__ import annotations
 
@@ -25,6 +31,10 @@ def higher_is_better(key: str) -> bool:
 
 
 class EvalHook:
+    """The in-training evaluation hook (see the module docstring)."""
+
+    name = "evaluation"
+
     def __init__(self, cfg: Any, info: Any) -> None:
         t = cfg.train
         self.every, self.n, self.seed = t.eval_every, t.eval_n, t.seed
@@ -42,27 +52,32 @@ class EvalHook:
         self.best: float | None = None
         self.bad = 0
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "bad": self.bad}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.bad = state["best"], int(state["bad"])
+
     def on_log(self, ctx: Any, step: int, record: dict[str, Any]) -> dict[str, Any]:
-        if not self.every or (step % self.every and step != ctx.cfg.train.steps):
+        on_schedule = bool(self.every) and step % self.every == 0
+        if not on_schedule and not (self.every and step == ctx.cfg.train.steps):
             return {}
         G = ctx.export_generator()
-        was = G.training
-        G.eval()
-        try:
-            if self.toy:
-                from ..metrics import evaluate_toy
+        if self.toy:
+            from ..metrics import evaluate_toy
 
-                res = evaluate_toy(G, ctx.dataset.info.name, seed=self.seed)
-            else:
-                from ..metrics import evaluate
+            res = evaluate_toy(G, ctx.dataset.info.name, seed=self.seed)
+        else:
+            from ..metrics import evaluate
 
-                res = evaluate(G, reference=self.reference, metrics=self.metrics, n=self.n,
-                               extractor=self.extractor, seed=self.seed, device=ctx.family.device,
-                               kid_subset_size=min(1000, self.n))
-        finally:
-            G.train(was)
+            res = evaluate(G, reference=self.reference, metrics=self.metrics, n=self.n,
+                           extractor=self.extractor, seed=self.seed, device=ctx.family.device,
+                           kid_subset_size=min(1000, self.n))
         out = {f"eval/{k}": float(v) for k, v in res.items() if isinstance(v, (int, float)) and k != "n"}
-        if self.best_key:
+        # an evaluation at the last step off the schedule is reported only: were it to count
+        # for the best or the patience, a run continued with more --steps would decide otherwise
+        # than the same run made in one go
+        if self.best_key and on_schedule:
             key = self.best_key if self.best_key in res else None
             if key is None:
                 raise GanforgeError(f"train.best_metric {self.best_key!r} is not among the evaluated keys: "

@@ -20,8 +20,11 @@ game's equilibrium is D fooled about half the time.
 
 Each warning is a record ``{"step", "event": "health", "kind", "message", "evidence"}`` in
 ``metrics.jsonl`` and a line in the progress output; it is raised once and raised again only
-after the condition has cleared. Sampling for the diversity check uses its own seeded
-generator and eval mode, so it never changes training (resume stays exact).
+after the condition has cleared. Like every hook it runs inside the loop's guard
+(:func:`ganforge.training.hooks.watching`: global RNG restored, eval mode, no gradients) and
+samples for the diversity check with its own seeded generator, so it never changes training;
+its windows and best values are saved in the checkpoint, so a resumed run warns as an
+uninterrupted one would (resume stays exact).
 """
 from __future__ import annotations
 
@@ -60,6 +63,8 @@ def _pairwise_mean(x: torch.Tensor) -> float:
 class HealthMonitor:
     """A loop hook (``on_log``). ``window``: consecutive log records a condition must hold."""
 
+    name = "health"
+
     def __init__(self, every: int = 0, window: int = 3, stuck_window: int = 20, n_samples: int = 256,
                  emit=print) -> None:
         self.every, self.window, self.stuck_window, self.n = every, window, stuck_window, n_samples
@@ -84,10 +89,28 @@ class HealthMonitor:
         self._check_stuck(ctx, step)
         self._check_oscillation(ctx, step)
         every = self.every or 5 * max(ctx.cfg.train.log_every, 1)
-        if step - self._last_check >= every or step == ctx.cfg.train.steps:
+        if step - self._last_check >= every:
             self._last_check = step
             out.update(self._check_diversity(ctx, step))
+        elif step == ctx.cfg.train.steps:  # a last look, off the schedule: it does not move it
+            out.update(self._check_diversity(ctx, step))
         return out
+
+    def state_dict(self) -> dict[str, Any]:
+        """The history the conditions look back on (plain containers, for the checkpoint)."""
+        return {"active": sorted(self.active), "early_grad": list(self.early_grad), "recent": list(self.recent),
+                "real_diversity": self.real_diversity, "fooled": list(self.fooled), "best": dict(self.best),
+                "last_check": self._last_check}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.active = set(state["active"])
+        self.early_grad = list(state["early_grad"])
+        self.recent.clear()
+        self.recent.extend(state["recent"])
+        self.real_diversity = state["real_diversity"]
+        self.fooled = list(state["fooled"])
+        self.best = dict(state["best"])
+        self._last_check = int(state["last_check"])
 
     def summary(self) -> str:
         if not self.fooled:
@@ -167,18 +190,12 @@ class HealthMonitor:
             self._clear("oscillation")
 
     # --- diversity (mode collapse) -------------------------------------------------------
-    @torch.no_grad()
     def _check_diversity(self, ctx: Any, step: int) -> dict[str, Any]:
         family, info = ctx.family, ctx.dataset.info
         if info.kind not in ("image", "points") or not hasattr(family, "sample"):
             return {}
         G = family.nets[family.generator_name]
-        was = G.training
-        G.eval()
-        try:
-            fake = family.sample(self.n, generator=torch.Generator().manual_seed(12345), net=G).float().cpu()
-        finally:
-            G.train(was)
+        fake = family.sample(self.n, generator=torch.Generator().manual_seed(12345), net=G).float().cpu()
         if self.real_diversity is None:
             g = torch.Generator().manual_seed(54321)
             idx = torch.randperm(len(ctx.dataset), generator=g)[: self.n]

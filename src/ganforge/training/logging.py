@@ -1,40 +1,18 @@
-"""Run logs: metrics.jsonl (one JSON object per line), TensorBoard events, the loss plot."""
+"""Run logs: metrics.jsonl (one JSON object per line), TensorBoard events, the loss plot.
+
+metrics.jsonl holds one record per logged step (and health events, which carry the step they
+were raised at). A process killed after its last checkpoint leaves records of steps that the
+resumed run repeats; :func:`truncate_metrics` drops them on resume, so every logged step has
+exactly one record."""
 from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 METRICS_NAME = "metrics.jsonl"
-
-
-class StatsAccumulator:
-    """Running means of the step statistics between two log lines (tensors until flushed,
-    so the hot path does not synchronise with the device)."""
-
-    def __init__(self) -> None:
-        self.sums: dict[str, torch.Tensor] = {}
-        self.counts: dict[str, int] = {}
-
-    def add(self, stats: dict[str, Any]) -> None:
-        for k, v in stats.items():
-            if v is None:  # a statistic not measured on this step
-                continue
-            v = v.detach().float() if isinstance(v, torch.Tensor) else torch.tensor(float(v))
-            self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()
-            self.counts[k] = self.counts.get(k, 0) + 1
-
-    def flush(self) -> dict[str, float]:
-        out = {k: float(v) / self.counts[k] for k, v in self.sums.items()}
-        self.sums.clear()
-        self.counts.clear()
-        return out
-
-    def __bool__(self) -> bool:
-        return bool(self.sums)
 
 
 class RunLogger:
@@ -82,8 +60,34 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def plot_losses(metrics_path: Path, out_path: Path) -> Path | None:
-    """Two panels: the losses, and D(x) / D(G(z)) over steps."""
+def truncate_metrics(path: Path, step: int) -> int:
+    """Keep the records of ``path`` whose step is at most ``step`` (the checkpoint a run
+    resumes from) and drop the rest, with any line cut by a crash; rewritten atomically (a
+    kill during the rewrite leaves the old file). Returns how many records were dropped."""
+    if not path.is_file():
+        return 0
+    text = path.read_text()
+    keep, dropped = [], 0
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            dropped += bool(line.strip())
+            continue
+        if isinstance(rec, dict) and isinstance(rec.get("step"), int) and rec["step"] > step:
+            dropped += 1
+        else:
+            keep.append(line)
+    if dropped or (text and not text.endswith("\n")):  # a last line without its newline: end it
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        tmp.write_text("".join(f"{line}\n" for line in keep))
+        os.replace(tmp, path)
+    return dropped
+
+
+def plot_losses(metrics_path: Path, out_path: Path, losses: tuple[str, ...] | None = None) -> Path | None:
+    """Two panels: the losses, and D(x) / D(G(z)) over steps. ``losses``: the statistics to
+    plot in the first panel (the phases' declared losses); None: every ``*_loss`` key."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,7 +98,8 @@ def plot_losses(metrics_path: Path, out_path: Path) -> Path | None:
         return None
     steps = [r["step"] for r in rows]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5), dpi=100)
-    loss_keys = sorted({k for r in rows for k in r if k.endswith("_loss")})
+    loss_keys = ([k for k in losses if any(k in r for r in rows)] if losses is not None
+                 else sorted({k for r in rows for k in r if k.endswith("_loss")}))
     for k in loss_keys:
         a1.plot(steps, [r.get(k) for r in rows], label=k)
     a1.set_xlabel("step"), a1.set_title("losses"), a1.legend()
@@ -104,7 +109,7 @@ def plot_losses(metrics_path: Path, out_path: Path) -> Path | None:
     a2.set_xlabel("step"), a2.set_title("discriminator outputs")
     if a2.lines:  # families without D(x)/D(G(z)) records (tabular, MLE stages) leave the panel empty
         a2.legend()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.22)  # tight_layout: 2x slower
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out_path)
     plt.close(fig)
