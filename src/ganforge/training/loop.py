@@ -18,6 +18,7 @@ from ..config import RESUMABLE, RunConfig, config_from_dict, merge_defaults, val
 from ..data import build_dataset
 from ..data.base import TensorDataset
 from ..errors import GanforgeError, TrainingDiverged
+from ..fileio import write_text
 from ..families import FAMILIES, Family
 from ..imageio import save_grid, save_points
 from ..nets import save_model
@@ -128,6 +129,7 @@ class _Interrupt:
 
 def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: list[Hook] | None = None) -> TrainResult:
     """Train ``cfg`` and return where the run lives. See :func:`ganforge.train` for the public API."""
+    validate(cfg)  # ranges first: a bad value is named before any data is read or net is built
     dist = init_distributed(cfg.train.device)
     dataset = build_dataset(cfg.data)
     cfg = resolve_config(cfg, dataset.info.kind)
@@ -176,8 +178,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     main = dist.is_main
     logger = None
     if main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / CONFIG_NAME).write_text(cfg.to_yaml())
+        write_text(out / CONFIG_NAME, cfg.to_yaml(), "the run's config")  # creates out/, names OS errors
         logger = RunLogger(out, cfg.train.tensorboard, fresh=ckpt is None)
     reference = dataset.x[:2000] if dataset.info.kind == "points" else None
 
