@@ -296,7 +296,7 @@ def validate(cfg: RunConfig) -> RunConfig:
                 "train.eval_n": t.eval_n}
     for key, v in positive.items():
         if v is not None and v <= 0:  # integers (coerce made them so): no NaN to worry about
-            raise GanforgeError(f"{key} = {v}: accepted values are positive integers")
+            raise GanforgeError(f"{key} must be positive, got {v}")
     for key, limit in LIMITS.items():
         sec, _, name = key.partition(".")
         v = getattr(getattr(cfg, sec), name)
