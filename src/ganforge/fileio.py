@@ -95,7 +95,10 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], wha
     and ``path``. The parent folder is created when missing.
     """
     p = Path(path)
-    ensure_dir(p.parent, what)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise os_error(e, what, p) from None
     tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
     rec: _Recorder | None = None
     try:
