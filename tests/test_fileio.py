@@ -160,3 +160,16 @@ def test_train_full_disk_at_checkpoint_then_resume(tmp_path: Path, monkeypatch: 
     monkeypatch.undo()
     assert main([*quick, "--steps", "4", "--resume"]) == 0
     assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 4
+
+
+def test_stale_temporary_of_a_dead_process_is_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".checkpoint.pt.tmp{int(dead.stdout)}"
+    stale.write_bytes(b"half a checkpoint")
+    alive = tmp_path / f".checkpoint.pt.tmp{os.getppid()}"  # a live process: may be writing, kept
+    alive.write_bytes(b"in progress")
+    atomic_save({"step": 1}, tmp_path / "checkpoint.pt")
+    assert not stale.exists() and alive.exists()

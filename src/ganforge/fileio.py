@@ -86,6 +86,31 @@ class _Recorder:
             raise
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete ``.NAME.tmpPID`` files next to ``path`` left by processes that no longer exist
+    (killed with SIGKILL mid-write, or a power cut): no one else will ever clean them up."""
+    prefix = f".{path.name}.tmp"
+    try:
+        candidates = [q for q in path.parent.iterdir() if q.name.startswith(prefix)]
+    except OSError:
+        return
+    for q in candidates:
+        pid = q.name[len(prefix):]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+            continue  # alive (or another user's): it may be writing right now
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            q.unlink()
+        except OSError:
+            pass
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], what: str) -> Path:
     """Write ``path`` atomically: ``write(f)`` fills a temporary file ``.NAME.tmpPID`` in the same
     folder (``f`` is a binary file object), which is fsynced and renamed over ``path``.
@@ -99,6 +124,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], wha
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise os_error(e, what, p) from None
+    _remove_stale_temporaries(p)
     tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
     rec: _Recorder | None = None
     try:
