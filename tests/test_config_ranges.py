@@ -67,6 +67,13 @@ def test_bad_value_is_named(key: str, value: Any, words: str) -> None:
     assert key.split("[")[0] in msg and words in msg, msg
 
 
+@pytest.mark.parametrize("key,value", [("train.steps", "inf"), ("train.steps", "nan"), ("model.z_dim", 1.5),
+                                       ("train.lr_g", "fast")])
+def test_values_of_the_wrong_type_are_named(key: str, value: Any) -> None:
+    with pytest.raises(GanforgeError, match=f"{key}: expected"):
+        config_from_dict({key: value}, "test")
+
+
 @pytest.mark.parametrize("key,value", [("train.lr_g", 2e-4), ("train.betas", [0.0, 0.99]), ("train.clip", 0.0),
                                        ("train.gp_weight", 0.0), ("data.resolution", 4096), ("train.ema", 0.999)])
 def test_edge_values_are_accepted(key: str, value: Any) -> None:

@@ -159,7 +159,7 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
             if f != int(f):
                 raise ValueError
             return int(f)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             raise GanforgeError(f"{where}: expected an integer, got {value!r}") from None
     if hint is float:
         try:
