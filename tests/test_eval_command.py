@@ -56,3 +56,14 @@ def test_toy_generator_honours_n_and_states_the_default(tmp_path: Path, capsys: 
                  "--out", str(tmp_path / "r.json")]) == 0
     assert asked == [2500, 10000]
     assert math.isfinite(json.loads((tmp_path / "r.json").read_text())["reverse_kl"])
+
+
+@pytest.mark.parametrize("name,data", [("missing.npy", None), ("garbage.npy", b"not numpy"),
+                                       ("broken.npz", b"PK\x03\x04 not a zip")])
+def test_unreadable_arrays_are_named(tmp_path: Path, capsys: pytest.CaptureFixture, name: str,
+                                     data: bytes | None) -> None:
+    path = tmp_path / name
+    if data is not None:
+        path.write_bytes(data)
+    assert main(["eval", str(path), "--metrics", "modes", "--reference", "ring8"]) == 2
+    assert f"{path}: cannot read a numpy array" in capsys.readouterr().err

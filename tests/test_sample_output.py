@@ -112,3 +112,20 @@ def test_fileio_open_is_the_one_write_path(gen_dir: Path, tmp_path: Path, capsys
     monkeypatch.setattr(fileio, "open", read_only, raising=False)
     rc, _, err = _run(capsys, str(gen_dir), "--n", "2", "--out", str(tmp_path / "s.png"))
     assert rc == 2 and "read-only" in err
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["interpolate", "--seed", "0", "--seed", "1", "--steps", "100000000"], "would be 6000000004 x 64 pixels"),
+    (["interpolate", "--seed", "0", "--seed", "1", "--steps", "100000000", "--format", "npy", "--out", "i.npy"],
+     "would take ~314 GB in memory"),
+    (["traverse", "--dim", "0", "--range", "nan", "1"], "give two finite numbers"),
+    (["traverse", "--dim", "0", "--steps", "0"], "--steps 0: must be positive"),
+])
+def test_other_sampling_commands_check_sizes_first(gen_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                   monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                   words: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([argv[0], str(gen_dir), *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert words in err, err
+    assert list(tmp_path.iterdir()) == []

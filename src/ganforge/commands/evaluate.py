@@ -30,12 +30,22 @@ def add_arguments(p: Any) -> None:
 
 
 def _load_array(path: Path) -> Any:
+    """The array in a .npy file, or the first one in a .npz; unreadable files are named errors."""
+    import zipfile
+
     import numpy as np
 
-    if path.suffix == ".npz":
-        with np.load(path) as z:
-            return z[z.files[0]]
-    return np.load(path)
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                if not z.files:
+                    raise GanforgeError(f"{path}: the .npz file holds no arrays")
+                return z[z.files[0]]
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        if isinstance(e, GanforgeError):
+            raise
+        raise GanforgeError(f"{path}: cannot read a numpy array ({type(e).__name__}: {e})") from None
 
 
 def _default_reference(source: Path) -> str:

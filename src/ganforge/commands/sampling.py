@@ -1,6 +1,7 @@
 """`ganforge sample`, `ganforge interpolate`, `ganforge traverse` and `ganforge mix`."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,25 @@ def _write(x: Any, out: str, fmt: str | None, kind: str, nrow: int | None = None
     if kind == "points":
         return save_points(x, p)
     raise GanforgeError(f"cannot draw samples of kind {kind!r} as PNG; use --format npy")
+
+
+# interpolate, traverse and mix build their whole result in memory: at most this much of it
+MAX_IN_MEMORY_BYTES = 4 * 10**9
+
+
+def check_fits(G: Any, n: int, out: str, fmt: str | None, nrow: int | None = None) -> None:
+    """Before generating: refuse ``n`` samples of G that cannot be written as asked (a PNG grid
+    over the pixel limit) or held in memory at once, with the estimate."""
+    from ..imageio import check_grid_fits, grid_scale
+
+    shape = tuple(int(s) for s in getattr(G, "out_shape", ()) or ())
+    if output_format(out, fmt) == "png" and _kind(G) == "image" and len(shape) == 3:
+        check_grid_fits(n, *shape, nrow=nrow, scale=grid_scale(shape[-1]))
+    nbytes = n * int(np.prod(shape or (1,))) * 4
+    if nbytes > MAX_IN_MEMORY_BYTES:
+        raise GanforgeError(f"{n} samples of shape {shape} would take ~{nbytes / 1e9:.3g} GB in memory (at most "
+                            f"{MAX_IN_MEMORY_BYTES / 1e9:g} GB here); ask for fewer (`ganforge sample --format npy` "
+                            f"writes any number in chunks)")
 
 
 def _check_disk(path: Path, nbytes: int, what: str) -> None:
@@ -294,6 +314,8 @@ def run_interpolate(args: Any) -> int:
     if len(args.seed) < 2:
         raise GanforgeError("interpolate needs two --seed values (e.g. --seed 0 --seed 1)")
     G = ganforge.load(args.run, device=args.device)
+    if args.steps >= 2:  # fewer: ganforge.interpolate names the problem
+        check_fits(G, args.steps * (len(args.seed) - 1), args.out, args.format, nrow=args.steps)
     parts = [ganforge.interpolate(G, a, b, steps=args.steps, label=args.label, mode=args.mode)
              for a, b in zip(args.seed[:-1], args.seed[1:])]
     x = torch.cat(parts)
@@ -327,7 +349,10 @@ def run_traverse(args: Any) -> int:
     for flag, v in (("--n", args.n), ("--steps", args.steps)):
         if v <= 0:
             raise GanforgeError(f"{flag} {v}: must be positive ({'rows' if flag == '--n' else 'columns'} of the grid)")
+    if args.value_range is not None and not all(math.isfinite(v) for v in args.value_range):
+        raise GanforgeError(f"--range {args.value_range[0]} {args.value_range[1]}: give two finite numbers")
     G = ganforge.load(args.run, device=args.device)
+    check_fits(G, args.n * args.steps, args.out, args.format, nrow=args.steps)
     if (args.dim is None) == (args.code is None):
         raise GanforgeError("traverse needs either --dim N (a latent dimension) or --code NAME (InfoGAN: c1, c2, ...)")
     if args.code is not None:
