@@ -77,3 +77,13 @@ def test_damaged_model_is_a_named_error(model_dir: Path, case: str, damage: Call
 def test_undamaged_model_loads(model_dir: Path) -> None:
     net = load_model(model_dir)
     assert net.meta == {"kind": "points"} and net.init_kwargs["width"] == 16
+
+
+def test_network_too_large_for_memory_is_refused_before_allocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganforge.nets import base
+
+    monkeypatch.setattr(base, "available_memory", lambda: 10_000)
+    with pytest.raises(GanforgeError, match=r"network 'dcgan_g' \(width=8, z_dim=8, out_shape=\[1, 28, 28\]\) "
+                                            r"would have ~.* GB of weights, more than the 1e-05 GB"):
+        build_net("dcgan_g", z_dim=8, out_shape=[1, 28, 28], width=8)
+    assert build_net("mlp_g", z_dim=2, out_shape=[2], width=8) is not None  # ~1 kB: fits

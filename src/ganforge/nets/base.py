@@ -82,8 +82,44 @@ def register_net(name: str, help: str = ""):
     return deco
 
 
+def available_memory() -> int | None:
+    """Bytes of memory the OS says are available now (Linux /proc/meminfo), None elsewhere."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _weight_bytes(cls: type[Net], kwargs: dict[str, Any]) -> int | None:
+    """Bytes of parameters and buffers of ``cls(**kwargs)``, counted by building it on the meta
+    device (shapes only: no memory, no random numbers drawn); None when that is not possible."""
+    try:
+        with torch.device("meta"):
+            net = cls(**kwargs)
+    except Exception:  # any failure is reported by the real build below
+        return None
+    tensors = [*net.parameters(), *net.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
 def build_net(name: str, **kwargs: Any) -> Net:
+    """Build the registered network ``name`` from keyword arguments.
+
+    A network whose weights alone would not fit in the memory available is refused before any
+    allocation, with the estimate (an oversized width or latent would otherwise end in an
+    allocation failure, or the kernel's out-of-memory killer, deep inside the constructor)."""
     cls = NETS.get(name)
+    need, free = _weight_bytes(cls, kwargs), available_memory()
+    if need is not None and free is not None and need > free:
+        sizes = ", ".join(f"{k}={kwargs[k]}" for k in ("width", "z_dim", "out_shape", "in_shape", "hidden")
+                          if k in kwargs)
+        raise GanforgeError(f"network {name!r} ({sizes}) would have ~{need / 1e9:.3g} GB of weights, more than the "
+                            f"{free / 1e9:.3g} GB of memory available (training needs about 4x the weights); "
+                            f"lower model.width, model.z_dim or data.resolution")
     try:
         return cls(**kwargs)
     except TypeError as e:
