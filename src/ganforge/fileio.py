@@ -85,6 +85,10 @@ class _Recorder:
             self.error = e
             raise
 
+    def __getattr__(self, name: str) -> Any:
+        # seek, tell, read...: zip writers (np.savez) need a full binary file
+        return getattr(self._f, name)
+
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Delete ``.NAME.tmpPID`` files next to ``path`` left by processes that no longer exist
