@@ -220,6 +220,11 @@ def run_sample(args: Any) -> int:
         raise GanforgeError(f"--n must be positive, got {args.n}")
     else:
         n = args.n
+    if given is None:
+        from ..apps.i2i import is_translator
+
+        if is_translator(G):
+            latents(G, n, args.seed)  # raises the named error: a translator has no latent space
     dev, out_kind = _device(G), _kind(G)
     if out_kind in SAMPLE_WRITERS or int(getattr(G, "context_len", 0) or 0):
         # series and token outputs are small; they are written in one piece by their writers
@@ -238,6 +243,7 @@ def run_sample(args: Any) -> int:
         return 0
     out = args.out or "samples.png"
     fmt = output_format(out, args.format)
+    _labels(G, 1, args.label, dev)  # a bad --class is named before anything is written
     shape = tuple(int(s) for s in G.out_shape)
     if fmt == "png" and out_kind == "image":
         from ..imageio import check_grid_fits, grid_scale
@@ -245,35 +251,36 @@ def run_sample(args: Any) -> int:
         check_grid_fits(n, *shape[-3:], nrow=args.nrow, scale=grid_scale(shape[-1]))
     elif fmt == "png" and n > MAX_PLOT_POINTS:
         raise GanforgeError(f"--n {n}: a scatter plot draws at most {MAX_PLOT_POINTS:,} points; use --format npy")
-    # one seeded stream of latents, drawn chunk by chunk: the first CHUNK samples are those of
-    # ganforge.sample(G, CHUNK, seed), and memory never holds more than one chunk
-    if given is None:
-        from ..apps.i2i import is_translator
-
-        if is_translator(G):
-            latents(G, n, args.seed)  # raises the named error: a translator has no latent space
-    def chunks() -> Any:
-        import torch
-
-        stream = torch.Generator().manual_seed(args.seed)
-        for start in range(0, n, CHUNK):
-            m = min(CHUNK, n - start)
-            z = given[start:start + m].to(dev) if given is not None else \
-                G.sample_latent(m, generator=stream, device=dev, **lat_kw)
-            if args.label is None and int(getattr(G, "num_classes", 0) or 0):
-                cond = (torch.arange(start, start + m, device=dev) % int(G.num_classes))  # classes in turn
-            else:
-                cond = _labels(G, m, args.label, dev)
-            yield generate(G, z, cond, **fwd_kw)
-
+    chunks = sample_chunks(G, n, args.seed, given, args.label, lat_kw, fwd_kw)
     if fmt == "png":
         import torch
 
-        path = _write(torch.cat(list(chunks())), out, args.format, out_kind, args.nrow)
+        path = _write(torch.cat(list(chunks)), out, args.format, out_kind, args.nrow)
     else:
-        path = _stream(chunks(), n, shape, Path(out), fmt, out_kind)
+        path = _stream(chunks, n, shape, Path(out), fmt, out_kind)
     print(f"wrote {n} samples to {path}")
     return 0
+
+
+def sample_chunks(G: Any, n: int, seed: int, given: Any, label: int | None, lat_kw: dict[str, Any],
+                  fwd_kw: dict[str, Any]) -> Any:
+    """Yield ``n`` samples of G as CPU tensors (m, *G.out_shape), at most :data:`CHUNK` at a time.
+
+    Latents are ``given`` (N, z_dim) or drawn from one stream seeded with ``seed``, chunk after
+    chunk: the first CHUNK samples are those of ``ganforge.sample(G, CHUNK, seed)``. Labels are
+    ``label`` for all, or the classes in turn (sample i gets i % num_classes) as in the API."""
+    import torch
+
+    from ..api import _device, _labels, generate
+
+    dev, k = _device(G), int(getattr(G, "num_classes", 0) or 0)
+    stream = torch.Generator().manual_seed(seed)
+    for start in range(0, n, CHUNK):
+        m = min(CHUNK, n - start)
+        z = given[start:start + m].to(dev) if given is not None else \
+            G.sample_latent(m, generator=stream, device=dev, **lat_kw)
+        cond = torch.arange(start, start + m, device=dev) % k if label is None and k else _labels(G, m, label, dev)
+        yield generate(G, z, cond, **fwd_kw)
 
 
 def read_latent(path: str, z_dim: int) -> Any:
