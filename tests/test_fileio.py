@@ -173,3 +173,20 @@ def test_stale_temporary_of_a_dead_process_is_removed(tmp_path: Path) -> None:
     alive.write_bytes(b"in progress")
     atomic_save({"step": 1}, tmp_path / "checkpoint.pt")
     assert not stale.exists() and alive.exists()
+
+
+def test_metrics_log_on_a_full_disk_is_named(tmp_path: Path) -> None:
+    from ganforge.training.logging import RunLogger
+
+    logger = RunLogger(tmp_path, tensorboard=False, fresh=True)
+
+    class Full:
+        def write(self, _: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def close(self) -> None:
+            pass
+
+    logger._file = Full()
+    with pytest.raises(GanforgeError, match="cannot write the metrics log to .*metrics.jsonl: no space left"):
+        logger.log({"step": 1, "d_loss": 0.5})

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 from .errors import GanforgeError
 
@@ -35,8 +36,9 @@ def _blocking_file(path: Path) -> Path | None:
     return None
 
 
-def os_error(e: OSError, what: str, path: Path) -> GanforgeError:
-    """A GanforgeError for ``e``, raised while writing ``what`` to ``path``."""
+def os_error(e: OSError, what: str, path: Path, atomic: bool = True) -> GanforgeError:
+    """A GanforgeError for ``e``, raised while writing ``what`` to ``path`` (``atomic``: through a
+    temporary file, so whatever was at ``path`` before is unchanged)."""
     head = f"cannot write {what} to {path}"
     if e.errno in (errno.ENOTDIR, errno.EEXIST):
         blocker = _blocking_file(path) if e.errno == errno.ENOTDIR else None
@@ -47,7 +49,8 @@ def os_error(e: OSError, what: str, path: Path) -> GanforgeError:
         where = blocker if blocker is not None else Path(e.filename or path)
         return GanforgeError(f"{head}: {where} is a file, not a folder; choose another location or remove that file")
     reason, todo = _REASONS.get(e.errno or 0, (e.strerror or str(e), "check the location and try again"))
-    return GanforgeError(f"{head}: {reason}; {todo}. Any earlier file there is unchanged")
+    kept = "Any earlier file there is unchanged" if atomic else "What was written before is kept"
+    return GanforgeError(f"{head}: {reason}; {todo}. {kept}")
 
 
 def ensure_dir(path: str | os.PathLike[str], what: str) -> Path:
@@ -58,6 +61,16 @@ def ensure_dir(path: str | os.PathLike[str], what: str) -> Path:
     except OSError as e:
         raise os_error(e, what, p) from None
     return p
+
+
+@contextmanager
+def named_os_errors(what: str, path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an OSError inside the block into the GanforgeError of :func:`os_error`: for writes
+    that cannot be atomic (appending to a log as training goes)."""
+    try:
+        yield
+    except OSError as e:
+        raise os_error(e, what, Path(path), atomic=False) from None
 
 
 class _Recorder:

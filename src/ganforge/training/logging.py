@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from ..fileio import named_os_errors
+
 METRICS_NAME = "metrics.jsonl"
 
 
@@ -44,7 +46,8 @@ class RunLogger:
         self.path = out / METRICS_NAME
         if fresh and self.path.exists():
             self.path.unlink()
-        self._file = open(self.path, "a", buffering=1)
+        with named_os_errors("the metrics log", self.path):
+            self._file = open(self.path, "a", buffering=1)
         self.tb = None
         if tensorboard:
             try:
@@ -56,7 +59,8 @@ class RunLogger:
 
     def log(self, record: dict[str, Any]) -> None:
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
-        self._file.write(json.dumps(clean) + "\n")
+        with named_os_errors("the metrics log", self.path):  # a full disk: named, not a traceback
+            self._file.write(json.dumps(clean) + "\n")
         if self.tb is not None and "step" in record:
             for k, v in record.items():
                 if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
