@@ -55,6 +55,8 @@ BAD = [
     ("train.pack", 0, "positive"),
     ("train.optimizer", "adamw", "adam, rmsprop, sgd"),
     ("train.device", "tpu", "cuda:N"),
+    ("options.lambda_l1", NAN, "give a number"),
+    ("model.g_kwargs", {"dropout": NAN}, "give a number"),
 ]
 
 

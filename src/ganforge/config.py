@@ -320,6 +320,11 @@ def validate(cfg: RunConfig) -> RunConfig:
                   accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")
     _check_number("train.ema", t.ema, 0.0, strict=True, high=1.0, high_open=True,
                   accepted="a decay in (0, 1), e.g. 0.999 (none: off)")
+    for prefix, opts in (("options", cfg.options), ("data.options", d.options), ("model.g_kwargs", m.g_kwargs),
+                         ("model.d_kwargs", m.d_kwargs)):
+        for k, v in opts.items():  # checked by their families and nets; NaN is never meaningful there
+            if isinstance(v, float) and math.isnan(v):
+                raise GanforgeError(f"{prefix}.{k} = nan: give a number")
     if d.batch_size % t.pack:
         raise GanforgeError(f"data.batch_size ({d.batch_size}) must be a multiple of train.pack ({t.pack})")
     if t.augment:
