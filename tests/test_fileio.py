@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import torch
@@ -190,3 +190,33 @@ def test_metrics_log_on_a_full_disk_is_named(tmp_path: Path) -> None:
     logger._file = Full()
     with pytest.raises(GanforgeError, match="cannot write the metrics log to .*metrics.jsonl: no space left"):
         logger.log({"step": 1, "d_loss": 0.5})
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 512 kB tmpfs (root on Linux); skipped where mounting is not allowed."""
+    import subprocess
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({r.stderr.decode().strip()[:80]}); ENOSPC is simulated above")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_real_full_and_read_only_file_system(small_disk: Path) -> None:
+    import subprocess
+
+    path = small_disk / "checkpoint.pt"
+    atomic_save({"step": 1, "w": torch.ones(1000)}, path)
+    with pytest.raises(GanforgeError, match="no space left on the device"):
+        atomic_save({"step": 2, "w": torch.ones(300_000)}, path)  # 1.2 MB on a 512 kB disk
+    assert torch.load(path, weights_only=True)["step"] == 1 and _leftovers(small_disk) == []
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(GanforgeError, match="read-only"):
+        atomic_save({"step": 3}, path)
+    assert torch.load(path, weights_only=True)["step"] == 1
