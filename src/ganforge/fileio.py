@@ -41,11 +41,8 @@ def os_error(e: OSError, what: str, path: Path, atomic: bool = True) -> Ganforge
     temporary file, so whatever was at ``path`` before is unchanged)."""
     head = f"cannot write {what} to {path}"
     if e.errno in (errno.ENOTDIR, errno.EEXIST):
-        blocker = _blocking_file(path) if e.errno == errno.ENOTDIR else None
-        if blocker is None and path.exists() and not path.is_dir():
-            blocker = path  # mkdir on a path that is a file (EEXIST)
-        if blocker is None:
-            blocker = _blocking_file(path / "_")
+        # EEXIST comes from mkdir, where ``path`` itself may be the file in the way
+        blocker = _blocking_file(path / "_" if e.errno == errno.EEXIST else path)
         where = blocker if blocker is not None else Path(e.filename or path)
         return GanforgeError(f"{head}: {where} is a file, not a folder; choose another location or remove that file")
     reason, todo = _REASONS.get(e.errno or 0, (e.strerror or str(e), "check the location and try again"))
