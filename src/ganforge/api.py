@@ -335,21 +335,43 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
         model = load(run, device=device) if run is not None else source
         return RUN_KINDS.get(kind).evaluate(model, metrics=metrics, n=n, reference=reference, seed=seed, run=run,
                                             **kw)
+    if n is not None and n <= 0:
+        raise GanforgeError(f"--n (n=) must be positive, got {n}")
     if run is not None:
-        source = _load_array(run) if run.suffix in (".npy", ".npz") else run
+        source = run
+        if run.suffix in (".npy", ".npz"):
+            source = _load_array(run)
+            if n is not None and n > len(source):
+                raise GanforgeError(f"--n {n}: {run} holds only {len(source)} samples; ask for at most that many "
+                                    f"(or leave --n out to use them all)")
+            n = n or len(source)
+            if progress:
+                print(f"evaluating {n} of the {len(source)} samples in {run}")
+    given = reference
     if reference is None:
         reference = _default_reference(run) if run is not None and run.is_dir() else \
             _test_split(getattr(source, "meta", {}).get("dataset") or "mnist")
     if isinstance(reference, (str, os.PathLike)) and str(reference).endswith((".npy", ".npz")):
         reference = _load_array(Path(reference))
-    from .metrics.toy import TOY_MODES, evaluate_toy
+    from .metrics import toy as _toy
 
     toy = reference.split("-")[0] if isinstance(reference, str) else None
-    if toy in TOY_MODES or metrics == "modes":
-        if toy not in TOY_MODES:
-            raise GanforgeError(f"metrics=modes: reference {reference!r} is no toy mixture; give reference= one of "
-                                f"{', '.join(TOY_MODES)}")
-        return evaluate_toy(load(run, device=device) if run is not None else source, toy, n=n or 2500, seed=seed)
+    if toy in _toy.TOY_MODES or metrics == "modes":
+        if toy not in _toy.TOY_MODES:
+            raise GanforgeError(f"--metrics modes counts the modes of a toy mixture: give --reference "
+                                f"{' or '.join(_toy.TOY_MODES)} (reference= in Python; given: {given or 'not given'})")
+        if not isinstance(source, (nn.Module, Path)):  # an array of points
+            import numpy as np
+
+            arr = np.asarray(source[:n], dtype=np.float32)
+            if arr.ndim != 2 or arr.shape[1] != 2:
+                raise GanforgeError(f"{run or 'the array'}: mode metrics take points of shape (N, 2), got {arr.shape}")
+            return _toy.toy_metrics(torch.from_numpy(arr), toy)
+        if n is None:
+            n = _toy.TOY_NUM_SAMPLES
+            if progress:
+                print(f"evaluating {n} samples (the toy protocol's default; set --n for another count)")
+        return _toy.evaluate_toy(load(run, device=device) if run is not None else source, toy, n=n, seed=seed)
     from .metrics import evaluate as _evaluate
 
     kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
@@ -358,12 +380,20 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
 
 
 def _load_array(path: Path) -> Any:
+    """The array in a .npy file, or the first one in a .npz; unreadable files are named errors (no pickles)."""
+    import zipfile
+
     import numpy as np
 
-    if path.suffix == ".npz":
-        with np.load(path) as z:
-            return z[z.files[0]]
-    return np.load(path)
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                if not z.files:
+                    raise GanforgeError(f"{path}: the .npz file holds no arrays")
+                return z[z.files[0]]
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise GanforgeError(f"{path}: cannot read a numpy array ({type(e).__name__}: {e})") from None
 
 
 def _default_reference(run: Path) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -158,7 +159,7 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
             if f != int(f):
                 raise ValueError
             return int(f)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             raise GanforgeError(f"{where}: expected an integer, got {value!r}") from None
     if hint is float:
         try:
@@ -255,34 +256,85 @@ def merge_defaults(cfg: RunConfig, defaults: dict[str, Any]) -> RunConfig:
     return cfg
 
 
+# Upper limits of sizes: far above any GAN in the literature (BigGAN: 512 px, width 128 x 16
+# channels; StyleGAN: 1024 px, 512-d latents), low enough that a typo (an extra zero or three)
+# is named here instead of failing later as an allocation error deep inside a network.
+LIMITS = {"data.resolution": 4096, "model.z_dim": 65536, "model.width": 8192, "train.grid": 4096}
+
+
+def _check_number(key: str, v: float | None, low: float, *, strict: bool, high: float | None = None,
+                  high_open: bool = False, accepted: str = "") -> None:
+    """Raise a GanforgeError naming ``key`` unless ``v`` is None or a finite number in range.
+
+    Written as ``not (low < v)`` rather than ``v <= low`` so that NaN, which every comparison
+    answers False, fails the check instead of slipping through."""
+    if v is None:
+        return
+    ok = math.isfinite(v) and (low < v if strict else low <= v)
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        if not accepted:
+            accepted = f"a finite number {'>' if strict else '>='} {low:g}"
+            if high is not None:
+                accepted += f" and {'<' if high_open else '<='} {high:g}"
+        raise GanforgeError(f"{key} = {v!r}: accepted values are {accepted}")
+
+
 def validate(cfg: RunConfig) -> RunConfig:
-    """Check ranges and choices; every error names the field and what is accepted."""
+    """Check every field's range and choices before anything is built (the CLI, YAML files and the
+    Python API all come through here); every error names the field and what is accepted."""
     for key, choices in CHOICES.items():
         sec, _, name = key.partition(".")
         v = getattr(getattr(cfg, sec), name)
         if v is not None and v not in choices:
             raise GanforgeError(f"{key} = {v!r}: accepted values are {', '.join(choices)}")
-    positive = {"train.steps": cfg.train.steps, "data.batch_size": cfg.data.batch_size, "train.pack": cfg.train.pack,
-                "train.grid": cfg.train.grid, "train.d_steps": cfg.train.d_steps, "model.z_dim": cfg.model.z_dim,
-                "model.width": cfg.model.width, "train.lr_g": cfg.train.lr_g, "train.lr_d": cfg.train.lr_d}
+    d, m, t = cfg.data, cfg.model, cfg.train
+    positive = {"train.steps": t.steps, "data.batch_size": d.batch_size, "train.pack": t.pack,
+                "train.grid": t.grid, "train.d_steps": t.d_steps, "model.z_dim": m.z_dim,
+                "model.width": m.width, "data.resolution": d.resolution, "data.limit": d.limit,
+                "train.eval_n": t.eval_n}
     for key, v in positive.items():
-        if v is not None and v <= 0:
+        if v is not None and v <= 0:  # integers (coerce made them so): no NaN to worry about
             raise GanforgeError(f"{key} must be positive, got {v}")
+    for key, limit in LIMITS.items():
+        sec, _, name = key.partition(".")
+        v = getattr(getattr(cfg, sec), name)
+        if v is not None and v > limit:
+            raise GanforgeError(f"{key} = {v}: at most {limit} is accepted (a larger value would not fit in memory)")
+    if d.channels is not None and d.channels not in (1, 3):
+        raise GanforgeError(f"data.channels = {d.channels}: accepted values are 1 (gray) or 3 (RGB)")
     for key in ("log_every", "sample_every", "ckpt_every", "ema_start", "health_every", "eval_every", "early_stop"):
-        if getattr(cfg.train, key) < 0:
-            raise GanforgeError(f"train.{key} must be >= 0, got {getattr(cfg.train, key)}")
-    if cfg.train.ema is not None and not 0.0 < cfg.train.ema < 1.0:
-        raise GanforgeError(f"train.ema must be in (0, 1) (e.g. 0.999), got {cfg.train.ema}")
-    if cfg.data.batch_size % cfg.train.pack:
-        raise GanforgeError(f"data.batch_size ({cfg.data.batch_size}) must be a multiple of train.pack ({cfg.train.pack})")
-    if cfg.train.augment:
+        if getattr(t, key) < 0:
+            raise GanforgeError(f"train.{key} = {getattr(t, key)}: accepted values are integers >= 0 (0: off)")
+    _check_number("train.lr_g", t.lr_g, 0.0, strict=True, accepted="a finite learning rate > 0 (e.g. 2e-4)")
+    _check_number("train.lr_d", t.lr_d, 0.0, strict=True, accepted="a finite learning rate > 0 (e.g. 2e-4)")
+    if t.betas is not None:
+        for i, b in enumerate(t.betas):
+            _check_number(f"train.betas[{i}]", b, 0.0, strict=False, high=1.0, high_open=True,
+                          accepted="Adam betas in [0, 1), e.g. 0.5 0.999")
+    _check_number("train.gp_weight", t.gp_weight, 0.0, strict=False, accepted="a finite number >= 0 (0: off)")
+    _check_number("train.r1_gamma", t.r1_gamma, 0.0, strict=False, accepted="a finite number >= 0 (0: off)")
+    _check_number("train.clip", t.clip, 0.0, strict=False, accepted="a finite number >= 0 (0 or none: off)")
+    _check_number("train.max_loss", t.max_loss, 0.0, strict=True,
+                  accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")
+    _check_number("train.ema", t.ema, 0.0, strict=True, high=1.0, high_open=True,
+                  accepted="a decay in (0, 1), e.g. 0.999 (none: off)")
+    for prefix, opts in (("options", cfg.options), ("data.options", d.options), ("model.g_kwargs", m.g_kwargs),
+                         ("model.d_kwargs", m.d_kwargs)):
+        for k, v in opts.items():  # checked by their families and nets; NaN is never meaningful there
+            if isinstance(v, float) and math.isnan(v):
+                raise GanforgeError(f"{prefix}.{k} = nan: give a number")
+    if d.batch_size % t.pack:
+        raise GanforgeError(f"data.batch_size ({d.batch_size}) must be a multiple of train.pack ({t.pack})")
+    if t.augment:
         from .layers.diffaugment import parse_policy
 
         try:
-            parse_policy(cfg.train.augment)
+            parse_policy(t.augment)
         except GanforgeError as e:
             raise GanforgeError(f"train.augment: {e}") from None
-    dev = cfg.train.device
+    dev = t.device
     if not (dev in ("auto", "cpu", "cuda", "mps") or dev.startswith("cuda:")):
         raise GanforgeError(f"train.device = {dev!r}: accepted values are auto, cpu, cuda, cuda:N, mps")
     return cfg

@@ -5,16 +5,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..fileio import write_text
 from . import register_command
 
 
 def add_arguments(p: Any) -> None:
     p.add_argument("source", help="a run folder, a saved generator folder, an image folder, or a .npy/.npz array")
     p.add_argument("--metrics", default=None, help="comma list: fid, kid, is, pr, dc, prdc, class_acc (default "
-                                                   "fid,kid,is,pr); toy runs (ring8, grid25): modes; tabular runs: "
-                                                   "columns, association (default both)")
-    p.add_argument("--n", type=int, default=None, help="generated samples (default 10000; toy runs 2500; "
-                                                      "tabular runs: the reference table's rows)")
+                                                   "fid,kid,is,pr); toy runs or (N, 2) arrays (ring8, grid25): "
+                                                   "modes; tabular runs: columns, association (default both)")
+    p.add_argument("--n", type=int, default=None,
+                   help="samples to evaluate (default: 10000 generated images; 2500 for toy modes, the VEEGAN/PacGAN "
+                        "protocol; every sample of an array; tabular runs: the reference table's rows). "
+                        "More than an array holds is an error")
     p.add_argument("--reference", default=None, help="reference data: mnist-test (default for MNIST runs), "
                                                     "mnist-train, fashion-mnist-test, folder:PATH, a .npy file")
     p.add_argument("--extractor", default="inception,mnist", help="inception, mnist, or both (default)")
@@ -41,7 +44,7 @@ def run(args: Any) -> int:
     out = Path(args.out) if args.out else (src_path / "eval.json" if src_path.is_dir() and
                                             (src_path / "generator").is_dir() else None)
     if out is not None:
-        out.write_text(json.dumps(res, indent=2))
+        write_text(out, json.dumps(res, indent=2), "the evaluation results")
         print(f"wrote {out}")
     return 0
 

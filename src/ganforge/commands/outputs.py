@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from ..errors import GanforgeError
+from ..fileio import save_npy, write_text
 from ..registry import Registry
 
 #: kind -> write(x (N, ...) CPU tensor, G, args) -> message for the user
@@ -33,14 +32,17 @@ def write_series(x: Any, G: Any, args: argparse.Namespace) -> str:
 
     info = info_from_meta(getattr(G, "meta", {}))
     out = Path(args.out or "samples.csv")
-    fmt = args.format or ("npy" if out.suffix == ".npy" else "png" if out.suffix == ".png" else "table")
+    by_suffix = "npy" if out.suffix == ".npy" else "png" if out.suffix == ".png" else "table"
+    fmt = args.format or by_suffix
+    if out.suffix and fmt != by_suffix:
+        raise GanforgeError(f"--out {out} has the suffix {out.suffix!r} but --format {fmt} was asked; for series "
+                            f"give .csv/.tsv/.parquet (table), .npy or .png, or change --format")
     if fmt == "png":
         plot_series(x, out, info, title=f"{len(x)} generated windows" if len(x) <= 8 else "8 generated windows")
         return f"plotted {min(len(x), 8)} of {len(x)} generated windows to {out}"
     paths = to_original_units(x, info)
     if fmt == "npy":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        np.save(out, paths)
+        save_npy(paths, out, "the generated series")
     elif fmt == "table":
         write_table(paths_frame(paths, columns_of(info, paths.shape[2])), out)
     else:
@@ -55,12 +57,10 @@ def write_tokens(x: Any, G: Any, args: argparse.Namespace) -> str:
     from ..plots.text import decode
 
     if args.out and Path(args.out).suffix == ".npy":
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        np.save(args.out, x.long().numpy())
+        save_npy(x.long().numpy(), args.out, "the token ids")
         return f"wrote {len(x)} token sequences (ids) to {args.out}"
     lines = decode(x, info_from_meta(getattr(G, "meta", {})))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(lines) + "\n")
+        write_text(args.out, "\n".join(lines) + "\n", "the generated text")
         return f"wrote {len(lines)} sequences to {args.out}"
     return "\n".join(lines)

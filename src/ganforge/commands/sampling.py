@@ -1,6 +1,7 @@
 """`ganforge sample`, `ganforge interpolate`, `ganforge traverse` and `ganforge mix`."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -10,34 +11,124 @@ from ..errors import GanforgeError
 from . import register_command
 
 
-def _write(x: Any, out: str, fmt: str | None, kind: str, nrow: int | None = None) -> Path:
-    """Write samples (N, ...) as a grid PNG, a .npy array or a folder of PNGs."""
-    from ..imageio import save_grid, save_image, save_points
+FORMATS = ("png", "npy", "folder")
+# Samples generated and written per chunk by `sample` for --format npy/folder, so that memory
+# stays bounded whatever --n is (the latents of one chunk, its images, nothing more).
+CHUNK = 4096
 
+
+def output_format(out: str, fmt: str | None) -> str:
+    """The format to write ``out`` in: ``fmt`` (--format) checked against the suffix, or from the
+    suffix alone (.npy: array, .png or another image suffix: grid, none: folder of PNGs).
+
+    A suffix that contradicts --format is refused naming both, and nothing is ever appended to
+    ``out``: `--format png --out grid` writes a PNG named exactly ``grid``."""
+    suffix = Path(out).suffix.lower()
+    if fmt is None:
+        if suffix in ("", ".npy"):
+            return "npy" if suffix else "folder"
+        from PIL import Image
+
+        if suffix not in Image.registered_extensions():
+            raise GanforgeError(f"--out {out}: cannot tell the format from the suffix {suffix!r}; use .png (grid), "
+                                f".npy (array) or no suffix (a folder of PNGs), or give --format")
+        return "png"  # an image grid, in the format the suffix names (.png, .jpg, .webp...)
+    if fmt not in FORMATS:
+        raise GanforgeError(f"--format {fmt!r}: accepted values are {', '.join(FORMATS)}")
+    expected = {"png": ".png", "npy": ".npy", "folder": ""}[fmt]
+    if suffix and suffix != expected:
+        hint = f"name it with {expected} or no suffix" if expected else "name the folder without a suffix"
+        raise GanforgeError(f"--out {out} has the suffix {suffix!r} but --format {fmt} was asked; {hint}, "
+                            f"or change --format")
+    return fmt
+
+
+def _write(x: Any, out: str, fmt: str | None, kind: str, nrow: int | None = None) -> Path:
+    """Write samples (N, ...) as a grid PNG, a .npy array or a folder of PNGs; return the path written."""
+    from ..imageio import save_grid, save_points
+
+    fmt = output_format(out, fmt)
+    if nrow is not None and nrow <= 0:
+        raise GanforgeError(f"--nrow {nrow}: images per grid row must be positive")
     p = Path(out)
-    fmt = fmt or ("npy" if p.suffix == ".npy" else "png" if p.suffix else "folder")
-    if fmt not in ("png", "npy", "folder"):
-        raise GanforgeError(f"--format {fmt!r}: accepted values are png, npy, folder")
+    if fmt in ("npy", "folder"):
+        return _stream(iter([x]), len(x), tuple(x.shape[1:]), p, fmt, kind)
+    if kind == "image":
+        return save_grid(x, p, nrow=nrow)
+    if kind == "points":
+        return save_points(x, p)
+    raise GanforgeError(f"cannot draw samples of kind {kind!r} as PNG; use --format npy")
+
+
+# interpolate, traverse and mix build their whole result in memory: at most this much of it
+MAX_IN_MEMORY_BYTES = 4 * 10**9
+
+
+def check_fits(G: Any, n: int, out: str, fmt: str | None, nrow: int | None = None) -> None:
+    """Before generating: refuse ``n`` samples of G that cannot be written as asked (a PNG grid
+    over the pixel limit) or held in memory at once, with the estimate."""
+    from ..imageio import check_grid_fits, grid_scale
+
+    shape = tuple(int(s) for s in getattr(G, "out_shape", ()) or ())
+    if output_format(out, fmt) == "png" and _kind(G) == "image" and len(shape) == 3:
+        check_grid_fits(n, *shape, nrow=nrow, scale=grid_scale(shape[-1]))
+    nbytes = n * int(np.prod(shape or (1,))) * 4
+    if nbytes > MAX_IN_MEMORY_BYTES:
+        raise GanforgeError(f"{n} samples of shape {shape} would take ~{nbytes / 1e9:.3g} GB in memory (at most "
+                            f"{MAX_IN_MEMORY_BYTES / 1e9:g} GB here); ask for fewer (`ganforge sample --format npy` "
+                            f"writes any number in chunks)")
+
+
+def _check_disk(path: Path, nbytes: int, what: str) -> None:
+    """Refuse before writing when ``nbytes`` clearly cannot fit on the disk holding ``path``."""
+    import shutil
+
+    folder = next((q for q in [path.parent, *path.parent.parents] if q.is_dir()), None)
+    if folder is None:
+        return
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if nbytes > free:
+        raise GanforgeError(f"{what} would take ~{nbytes / 1e9:.3g} GB but {folder} has {free / 1e9:.3g} GB free; "
+                            f"ask for fewer samples (--n) or write elsewhere (--out)")
+
+
+def _stream(chunks: Any, n: int, shape: tuple[int, ...], p: Path, fmt: str, kind: str) -> Path:
+    """Write ``n`` samples of ``shape``, arriving as CPU tensor chunks, to a .npy file (one
+    atomic write, the header first) or a folder of PNGs; memory holds one chunk at a time."""
+    from ..fileio import atomic_write, ensure_dir
+    from ..imageio import save_image
+
     if fmt == "npy":
-        p.parent.mkdir(parents=True, exist_ok=True)
-        np.save(p, x.numpy())
-    elif fmt == "folder":
-        if kind != "image":
-            raise GanforgeError("--format folder writes one PNG per image; for points use --format npy or png")
-        p.mkdir(parents=True, exist_ok=True)
-        for i, img in enumerate(x):
-            save_image(img, p / f"{i:05d}.png")
-    elif kind == "image":
-        save_grid(x, p, nrow=nrow)
-    elif kind == "points":
-        save_points(x, p)
-    else:
-        raise GanforgeError(f"cannot draw samples of kind {kind!r} as PNG; use --format npy")
+        import numpy.lib.format as npf
+
+        _check_disk(p, n * int(np.prod(shape)) * 4, f"{n} samples as float32 in {p}")
+
+        def write(f: Any) -> None:
+            npf.write_array_header_1_0(f, {"descr": npf.dtype_to_descr(np.dtype(np.float32)),
+                                           "fortran_order": False, "shape": (n, *shape)})
+            for x in chunks:
+                f.write(np.ascontiguousarray(x.numpy(), dtype=np.float32).tobytes())
+
+        return atomic_write(p, write, f"{n} samples (.npy)")
+    if kind != "image":
+        raise GanforgeError("--format folder writes one PNG per image; for points use --format npy or png")
+    ensure_dir(p, "the sample folder")
+    digits, i = max(5, len(str(n - 1))), 0
+    for x in chunks:
+        for img in x:
+            save_image(img, p / f"{i:0{digits}d}.png")
+            i += 1
     return p
 
 
 def _kind(G: Any) -> str:
     return getattr(G, "meta", {}).get("kind") or ("image" if len(getattr(G, "out_shape", ())) == 3 else "points")
+
+
+MAX_PLOT_POINTS = 1_000_000  # a scatter plot of more points takes minutes and shows nothing more
 
 
 def add_sample(p: Any) -> None:
@@ -56,7 +147,9 @@ def add_sample(p: Any) -> None:
     p.add_argument("--condition", action="append", default=[], metavar="COLUMN=VALUE",
                    help="tabular models: only rows with this value in a discrete column (repeatable)")
     p.add_argument("--format", choices=("png", "npy", "folder", "table"), default=None,
-                   help="png grid, npy array, a folder of PNGs, or a table (series) (default: from --out's suffix)")
+                   help="png grid, npy array, a folder of PNGs, or a table (series) (default: from --out's suffix: "
+                        ".npy array, .png grid, none a folder). --out is written exactly as named; a suffix that "
+                        "contradicts --format is an error. npy and folder are written in chunks of 4096 samples")
     p.add_argument("--nrow", type=int, default=None, help="images per grid row")
     p.add_argument("--context-from", default="random", metavar="random|FILE.npy",
                    help="series models trained with --context: the pasts to continue, 'random' (windows of the "
@@ -110,6 +203,8 @@ def run_sample(args: Any) -> int:
     kind = run_kind_of(args.run)
     if kind is not None:  # a fit/sample model (e.g. tabular) samples itself
         return RUN_KINDS.get(kind).sample(Path(args.run), args)
+    if args.nrow is not None and args.nrow <= 0:
+        raise GanforgeError(f"--nrow {args.nrow}: images per grid row must be positive")
     G = ganforge.load(args.run, device=args.device)
     if args.condition:
         raise GanforgeError("--condition applies to tabular models; this run holds a generator (use --class)")
@@ -117,25 +212,75 @@ def run_sample(args: Any) -> int:
         lat_kw, fwd_kw = truncation_kwargs(G, args.truncation)
     except ValueError as e:
         raise GanforgeError(f"--truncation: {e}") from None
+    given: Any = None
     if args.latent is not None:
-        z = read_latent(args.latent, int(getattr(G, "z_dim", 0) or 0)).to(_device(G))
-        lat_kw = {}  # a saved latent already carries any truncation applied when it was drawn
+        given = read_latent(args.latent, int(getattr(G, "z_dim", 0) or 0))
+        n, lat_kw = len(given), {}  # a saved latent already carries any truncation applied when it was drawn
+    elif args.n <= 0:
+        raise GanforgeError(f"--n must be positive, got {args.n}")
     else:
-        if args.n <= 0:
-            raise GanforgeError(f"--n must be positive, got {args.n}")
-        z = latents(G, args.n, args.seed, **lat_kw)
-    cond = _labels(G, len(z), args.label, _device(G))
-    if int(getattr(G, "context_len", 0) or 0):
-        cond = series_contexts(args.run, G, len(z), args.seed, args.context_from).to(_device(G))
-        if len(cond) != len(z):
-            raise GanforgeError(f"--context-from: {len(cond)} pasts for {len(z)} samples; give one or {len(z)}")
-    x = generate(G, z, cond, **fwd_kw)
-    if _kind(G) in SAMPLE_WRITERS:
-        print(SAMPLE_WRITERS.get(_kind(G))(x, G, args))
+        n = args.n
+    if given is None:
+        from ..apps.i2i import is_translator
+
+        if is_translator(G):
+            latents(G, n, args.seed)  # raises the named error: a translator has no latent space
+    dev, out_kind = _device(G), _kind(G)
+    if out_kind in SAMPLE_WRITERS or int(getattr(G, "context_len", 0) or 0):
+        # series and token outputs are small; they are written in one piece by their writers
+        z = given.to(dev) if given is not None else latents(G, n, args.seed, **lat_kw)
+        cond = _labels(G, n, args.label, dev)
+        if int(getattr(G, "context_len", 0) or 0):
+            cond = series_contexts(args.run, G, n, args.seed, args.context_from).to(dev)
+            if len(cond) != n:
+                raise GanforgeError(f"--context-from: {len(cond)} pasts for {n} samples; give one or {n}")
+        x = generate(G, z, cond, **fwd_kw)
+        if out_kind in SAMPLE_WRITERS:
+            print(SAMPLE_WRITERS.get(out_kind)(x, G, args))
+            return 0
+        path = _write(x, args.out or "samples.png", args.format, out_kind, args.nrow)
+        print(f"wrote {n} samples to {path}")
         return 0
-    path = _write(x, args.out or "samples.png", args.format, _kind(G), args.nrow)
-    print(f"wrote {len(x)} samples to {path}")
+    out = args.out or "samples.png"
+    fmt = output_format(out, args.format)
+    _labels(G, 1, args.label, dev)  # a bad --class is named before anything is written
+    shape = tuple(int(s) for s in G.out_shape)
+    if fmt == "png" and out_kind == "image":
+        from ..imageio import check_grid_fits, grid_scale
+
+        check_grid_fits(n, *shape[-3:], nrow=args.nrow, scale=grid_scale(shape[-1]))
+    elif fmt == "png" and n > MAX_PLOT_POINTS:
+        raise GanforgeError(f"--n {n}: a scatter plot draws at most {MAX_PLOT_POINTS:,} points; use --format npy")
+    chunks = sample_chunks(G, n, args.seed, given, args.label, lat_kw, fwd_kw)
+    if fmt == "png":
+        import torch
+
+        path = _write(torch.cat(list(chunks)), out, args.format, out_kind, args.nrow)
+    else:
+        path = _stream(chunks, n, shape, Path(out), fmt, out_kind)
+    print(f"wrote {n} samples to {path}")
     return 0
+
+
+def sample_chunks(G: Any, n: int, seed: int, given: Any, label: int | None, lat_kw: dict[str, Any],
+                  fwd_kw: dict[str, Any]) -> Any:
+    """Yield ``n`` samples of G as CPU tensors (m, *G.out_shape), at most :data:`CHUNK` at a time.
+
+    Latents are ``given`` (N, z_dim) or drawn from one stream seeded with ``seed``, chunk after
+    chunk: the first CHUNK samples are those of ``ganforge.sample(G, CHUNK, seed)``. Labels are
+    ``label`` for all, or the classes in turn (sample i gets i % num_classes) as in the API."""
+    import torch
+
+    from ..api import _device, _labels, generate
+
+    dev, k = _device(G), int(getattr(G, "num_classes", 0) or 0)
+    stream = torch.Generator().manual_seed(seed)
+    for start in range(0, n, CHUNK):
+        m = min(CHUNK, n - start)
+        z = given[start:start + m].to(dev) if given is not None else \
+            G.sample_latent(m, generator=stream, device=dev, **lat_kw)
+        cond = torch.arange(start, start + m, device=dev) % k if label is None and k else _labels(G, m, label, dev)
+        yield generate(G, z, cond, **fwd_kw)
 
 
 def read_latent(path: str, z_dim: int) -> Any:
@@ -176,6 +321,8 @@ def run_interpolate(args: Any) -> int:
     if len(args.seed) < 2:
         raise GanforgeError("interpolate needs two --seed values (e.g. --seed 0 --seed 1)")
     G = ganforge.load(args.run, device=args.device)
+    if args.steps >= 2:  # fewer: ganforge.interpolate names the problem
+        check_fits(G, args.steps * (len(args.seed) - 1), args.out, args.format, nrow=args.steps)
     parts = [ganforge.interpolate(G, a, b, steps=args.steps, label=args.label, mode=args.mode)
              for a, b in zip(args.seed[:-1], args.seed[1:])]
     x = torch.cat(parts)
@@ -206,7 +353,13 @@ def run_traverse(args: Any) -> int:
 
     from ..api import traverse_code
 
+    for flag, v in (("--n", args.n), ("--steps", args.steps)):
+        if v <= 0:
+            raise GanforgeError(f"{flag} {v}: must be positive ({'rows' if flag == '--n' else 'columns'} of the grid)")
+    if args.value_range is not None and not all(math.isfinite(v) for v in args.value_range):
+        raise GanforgeError(f"--range {args.value_range[0]} {args.value_range[1]}: give two finite numbers")
     G = ganforge.load(args.run, device=args.device)
+    check_fits(G, args.n * args.steps, args.out, args.format, nrow=args.steps)
     if (args.dim is None) == (args.code is None):
         raise GanforgeError("traverse needs either --dim N (a latent dimension) or --code NAME (InfoGAN: c1, c2, ...)")
     if args.code is not None:

@@ -2,7 +2,11 @@
 that name the file, channel choice, resizing, and the sizes a folder dataset ends up with."""
 from __future__ import annotations
 
+import os
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -20,23 +24,74 @@ def list_image_files(folder: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def read_image(path: Path, channels: int | None) -> np.ndarray:
-    """Decode ``path`` to uint8 (H, W, C): C = ``channels`` (1 or 3), or for None 1 when the file is
-    gray and 3 otherwise. A file Pillow cannot decode is reported by path."""
+MAX_PIXELS_ENV = "GANFORGE_MAX_IMAGE_PIXELS"
+
+
+def max_image_pixels() -> int | None:
+    """The most pixels an image file may have: Pillow's default (about 89 M, its guard against
+    decompression bombs) unless the environment variable GANFORGE_MAX_IMAGE_PIXELS says otherwise
+    (a number, or 0 for no limit: only for files you trust)."""
+    from PIL import Image
+
+    raw = os.environ.get(MAX_PIXELS_ENV)
+    if raw is None or not raw.strip():
+        return Image.MAX_IMAGE_PIXELS
+    try:
+        limit = int(float(raw))
+    except ValueError:
+        raise GanforgeError(f"{MAX_PIXELS_ENV}={raw!r}: expected a number of pixels (0: no limit)") from None
+    if limit < 0:
+        raise GanforgeError(f"{MAX_PIXELS_ENV}={raw!r}: expected a number of pixels >= 0 (0: no limit)")
+    # Pillow refuses files over twice its limit inside Image.open, before we can look at them
+    Image.MAX_IMAGE_PIXELS = limit or None
+    return limit or None
+
+
+def _too_large(path: Path, size: tuple[int, int] | None, limit: int | None) -> GanforgeError:
+    dims = f"{size[0]}x{size[1]} pixels" if size else "over twice as many pixels as allowed"
+    return GanforgeError(f"{path}: image of {dims} is over the limit of {limit:,} pixels (a decompression bomb, or a "
+                         f"huge image); if you trust the file, raise the limit with the environment variable "
+                         f"{MAX_PIXELS_ENV}=N (0: no limit)")
+
+
+@contextmanager
+def opened_image(path: Path) -> Iterator[Any]:
+    """``PIL.Image.open(path)`` with the pixel limit of :func:`max_image_pixels`; any failure to
+    open or decode inside the block (a bomb, a truncated or foreign file) names ``path``."""
     from PIL import Image, UnidentifiedImageError
 
+    limit = max_image_pixels()
     try:
-        with Image.open(path) as im:
-            im.load()
-            if channels is None:
-                channels = 1 if im.mode in GRAY_MODES else 3
-            if im.mode in ("I", "I;16", "F"):  # 16-bit / float gray: scale to 8 bits first
-                arr = np.asarray(im, dtype=np.float64)
-                top = 65535.0 if arr.max() > 255 else 255.0
-                im = Image.fromarray(np.clip(arr / top * 255.0, 0, 255).astype(np.uint8))
-            arr = np.asarray(im.convert("L" if channels == 1 else "RGB"))
+        with warnings.catch_warnings():
+            # over the limit but under twice it Pillow only warns; we refuse with the file's name
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            if limit is not None and im.width * im.height > limit:
+                raise _too_large(path, im.size, limit)
+            yield im
+    except Image.DecompressionBombError:
+        raise _too_large(path, None, limit) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, GanforgeError):
+            raise
         raise GanforgeError(f"{path}: cannot read image ({e})") from None
+
+
+def read_image(path: Path, channels: int | None) -> np.ndarray:
+    """Decode ``path`` to uint8 (H, W, C): C = ``channels`` (1 or 3), or for None 1 when the file is
+    gray and 3 otherwise. A file Pillow cannot decode, or one over the pixel limit, is reported by path."""
+    from PIL import Image
+
+    with opened_image(path) as im:
+        im.load()
+        if channels is None:
+            channels = 1 if im.mode in GRAY_MODES else 3
+        if im.mode in ("I", "I;16", "F"):  # 16-bit / float gray: scale to 8 bits first
+            arr = np.asarray(im, dtype=np.float64)
+            top = 65535.0 if arr.max() > 255 else 255.0
+            im = Image.fromarray(np.clip(arr / top * 255.0, 0, 255).astype(np.uint8))
+        arr = np.asarray(im.convert("L" if channels == 1 else "RGB"))
     return arr[:, :, None] if arr.ndim == 2 else arr
 
 

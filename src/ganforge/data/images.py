@@ -78,14 +78,11 @@ def build_digits(cfg) -> TensorDataset:
 
 def load_image(path: Path, mode: str) -> np.ndarray:
     """Read one image as uint8 HWC (mode 'L' or 'RGB'); a corrupt file is reported by path."""
-    from PIL import Image, UnidentifiedImageError
+    from .image_files import opened_image
 
-    try:
-        with Image.open(path) as im:
-            im.load()
-            return np.asarray(im.convert(mode))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise GanforgeError(f"{path}: cannot read image ({e})") from None
+    with opened_image(path) as im:  # names the file, and refuses decompression bombs
+        im.load()
+        return np.asarray(im.convert(mode))
 
 
 def center_crop_resize(img: np.ndarray, size: int) -> np.ndarray:
@@ -121,17 +118,14 @@ def build_folder(cfg, path: str) -> TensorDataset:
     size = cfg.resolution or 64
     channels = cfg.channels
     if channels is None:  # gray only when every image is single-channel
-        from PIL import Image
+        from .image_files import opened_image
 
         channels = 1
         for f in files[:256]:
-            try:
-                with Image.open(f) as im:
-                    if im.mode not in ("L", "1", "I", "I;16", "F"):
-                        channels = 3
-                        break
-            except OSError as e:
-                raise GanforgeError(f"{f}: cannot read image ({e})") from None
+            with opened_image(f) as im:
+                if im.mode not in ("L", "1", "I", "I;16", "F"):
+                    channels = 3
+                    break
     mode = "L" if channels == 1 else "RGB"
     classes = sorted({f.parent.relative_to(root).parts[0] for f in files if f.parent != root})
     labelled = bool(classes) and all(f.parent != root for f in files)

@@ -116,11 +116,9 @@ def _load(path: Path, dim: int, count: int) -> dict[str, np.ndarray] | None:
 
 
 def _save(path: Path, data: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        np.savez(f, **data)
-    os.replace(tmp, path)
+    from ..fileio import atomic_write
+
+    atomic_write(path, lambda f: np.savez(f, **data), "cached reference features (GANFORGE_CACHE)")
 
 
 def reference_features(reference: Any, extractor: FeatureExtractor, n: int | None = None, batch_size: int = 50,

@@ -155,14 +155,11 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def _read_image(path: Path) -> np.ndarray:
-    from PIL import Image
+    from ..data.image_files import opened_image
 
-    try:
-        with Image.open(path) as im:
-            gray = im.mode in ("1", "L", "LA", "I", "I;16", "F")
-            arr = np.asarray(im.convert("L" if gray else "RGB"))
-    except OSError as e:
-        raise GanforgeError(f"{path}: cannot read image ({e})") from None
+    with opened_image(path) as im:  # names the file, and refuses decompression bombs
+        gray = im.mode in ("1", "L", "LA", "I", "I;16", "F")
+        arr = np.asarray(im.convert("L" if gray else "RGB"))
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 

@@ -129,22 +129,49 @@ def register_net(name: str, help: str = ""):
     return deco
 
 
+def available_memory() -> int | None:
+    """Bytes of memory the OS says are available now (Linux /proc/meminfo), None elsewhere."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _weight_bytes(cls: type[Net], kwargs: dict[str, Any]) -> int | None:
+    """Bytes of parameters and buffers of ``cls(**kwargs)``, counted by building it on the meta
+    device (shapes only: no memory, no random numbers drawn); None when that is not possible."""
+    try:
+        with torch.device("meta"):
+            net = cls(**kwargs)
+    except Exception:  # any failure is reported by the real build below
+        return None
+    tensors = [*net.parameters(), *net.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
 def build_net(name: str, **kwargs: Any) -> Net:
+    """Build the registered network ``name`` from keyword arguments.
+
+    A network whose weights alone would not fit in the memory available is refused before any
+    allocation, with the estimate (an oversized width or latent would otherwise end in an
+    allocation failure, or the kernel's out-of-memory killer, deep inside the constructor)."""
     cls = NETS.get(name)
+    need, free = _weight_bytes(cls, kwargs), available_memory()
+    if need is not None and free is not None and need > free:
+        sizes = ", ".join(f"{k}={kwargs[k]}" for k in ("width", "z_dim", "out_shape", "in_shape", "hidden")
+                          if k in kwargs)
+        raise GanforgeError(f"network {name!r} ({sizes}) would have ~{need / 1e9:.3g} GB of weights, more than the "
+                            f"{free / 1e9:.3g} GB of memory available (training needs about 4x the weights); "
+                            f"lower model.width, model.z_dim or data.resolution")
     try:
         return cls(**kwargs)
     except TypeError as e:
         params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
         raise GanforgeError(f"network {name!r}: {e}. Accepted arguments: {', '.join(params)}") from None
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def save_model(net: nn.Module, directory: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> Path:
@@ -153,48 +180,87 @@ def save_model(net: nn.Module, directory: str | os.PathLike[str], meta: dict[str
     Both files are written atomically (temporary file + rename), so an interrupted save never
     leaves a half-written model behind.
     """
-    from safetensors.torch import save as st_save
+    from ..fileio import ensure_dir, save_safetensors, write_text
 
     if not isinstance(net, Net) or not net.net_name:
         raise TypeError(f"save_model needs a registered ganforge Net, got {type(net).__name__}")
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    d = ensure_dir(directory, f"the saved {net.net_name} model")
     state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
-    _atomic_write_bytes(d / WEIGHTS_NAME, st_save(state))
+    save_safetensors(state, d / WEIGHTS_NAME, f"the {net.net_name} model weights")
     config = {"net": net.net_name, "kwargs": net.init_kwargs, "meta": _jsonable(meta or {}, "meta")}
-    _atomic_write_bytes(d / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True).encode())
+    write_text(d / CONFIG_NAME, json.dumps(config, indent=2, sort_keys=True), f"the {net.net_name} model config")
     return d
 
 
 def read_model_config(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """``config.json`` of a saved model, checked: a mapping with ``net`` (a name), ``kwargs``
+    (a mapping) and optionally ``meta`` (a mapping). Any problem is a GanforgeError naming the file."""
     d = Path(directory)
     cfg_path = d / CONFIG_NAME
     if not cfg_path.is_file():
         raise GanforgeError(f"{cfg_path}: no saved model here (expected {CONFIG_NAME} next to {WEIGHTS_NAME})")
     try:
-        cfg = json.loads(cfg_path.read_text())
+        text = cfg_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise GanforgeError(f"{cfg_path}: cannot read the model config ({type(e).__name__}: {e})") from None
+    if not text.strip():
+        raise GanforgeError(f"{cfg_path}: the model config is empty (an interrupted copy?); save the model again")
+    try:
+        cfg = json.loads(text)
     except json.JSONDecodeError as e:
         raise GanforgeError(f"{cfg_path}: not valid JSON ({e})") from None
+    if not isinstance(cfg, dict):
+        raise GanforgeError(f"{cfg_path}: expected a JSON object with net, kwargs and meta, got {type(cfg).__name__}")
     for key in ("net", "kwargs"):
         if key not in cfg:
             raise GanforgeError(f"{cfg_path}: missing field {key!r}")
+    if not isinstance(cfg["net"], str):
+        raise GanforgeError(f"{cfg_path}: 'net' must be a network name (a string), got {cfg['net']!r}")
+    for key in ("kwargs", "meta"):
+        if key in cfg and not isinstance(cfg[key], dict):
+            raise GanforgeError(f"{cfg_path}: {key!r} must be a JSON object (a mapping), got "
+                                f"{type(cfg[key]).__name__} {str(cfg[key])[:60]}")
     return cfg
 
 
 def load_model(directory: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> Net:
-    """Rebuild a net from ``config.json`` + ``model.safetensors``. Never unpickles anything."""
+    """Rebuild a net from ``config.json`` + ``model.safetensors``. Never unpickles anything.
+
+    Every problem with either file (missing, empty, truncated, not safetensors, arguments of the
+    wrong type, weights of other shapes) raises a GanforgeError that names the file."""
     from safetensors.torch import load_file
 
     d = Path(directory)
     cfg = read_model_config(d)
-    net = build_net(cfg["net"], **cfg["kwargs"])
-    wpath = d / WEIGHTS_NAME
+    cfg_path, wpath = d / CONFIG_NAME, d / WEIGHTS_NAME
+    try:
+        net = build_net(cfg["net"], **cfg["kwargs"])
+    except (GanforgeError, TypeError, ValueError, RuntimeError, IndexError, KeyError, MemoryError) as e:
+        # unknown net names, wrong argument types and impossible sizes all come from config.json
+        raise GanforgeError(f"{cfg_path}: cannot build network {cfg['net']!r} from its kwargs "
+                            f"({type(e).__name__}: {_short(e)})") from None
     if not wpath.is_file():
         raise GanforgeError(f"{wpath}: weights file missing")
-    state = load_file(str(wpath), device=str(map_location))
-    missing, unexpected = net.load_state_dict(state, strict=False)
+    if wpath.stat().st_size == 0:
+        raise GanforgeError(f"{wpath}: the weights file is empty (an interrupted copy?); save the model again")
+    try:
+        state = load_file(str(wpath), device=str(map_location))
+    except Exception as e:  # SafetensorError (truncated, garbage, a pickle), OSError
+        raise GanforgeError(f"{wpath}: not a readable safetensors file, truncated or damaged "
+                            f"({type(e).__name__}: {_short(e)})") from None
+    try:
+        missing, unexpected = net.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # size mismatch: config.json and the weights disagree
+        raise GanforgeError(f"{wpath}: the weights do not fit network {cfg['net']!r} as {CONFIG_NAME} describes it "
+                            f"(was {CONFIG_NAME} edited?): {_short(e)}") from None
     if missing or unexpected:
         raise GanforgeError(f"{wpath}: weights do not match network {cfg['net']!r}: "
                             f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}")
     net.meta = cfg.get("meta", {})  # type: ignore[assignment]
     return net.to(map_location).eval()
+
+
+def _short(e: BaseException, limit: int = 300) -> str:
+    """The first lines of an exception's message, at most ``limit`` characters."""
+    text = " ".join(str(e).split())
+    return text if len(text) <= limit else text[:limit] + " ..."

@@ -8,7 +8,6 @@ safetensors instead.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import torch
 
 from ..errors import GanforgeError
+from ..fileio import save_torch, write_text
 
 CHECKPOINT_NAME = "checkpoint.pt"
 FORMAT_VERSION = 1
@@ -25,23 +25,18 @@ _TEMPORARY = re.compile(r"^\..+\.tmp\w*(\.\w+)?$")
 
 
 def atomic_save(obj: Any, path: Path) -> None:
-    """torch.save to a temporary file in the same folder, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """torch.save to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A failed write (full disk, read-only folder) removes the temporary file, keeps the previous
+    checkpoint and raises a GanforgeError naming the file (see :mod:`ganforge.fileio`)."""
+    save_torch(obj, path, "the training checkpoint")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a small text file (config.yaml) through a temporary file and a rename, so a
-    process killed meanwhile leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    process killed meanwhile leaves the old file or the new one, never half of one; OS errors
+    are named (see :mod:`ganforge.fileio`)."""
+    write_text(path, text, f"the run's {path.name}")
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
+
+from ..fileio import named_os_errors, write_text
 
 METRICS_NAME = "metrics.jsonl"
 
@@ -22,7 +23,8 @@ class RunLogger:
         self.path = out / METRICS_NAME
         if fresh and self.path.exists():
             self.path.unlink()
-        self._file = open(self.path, "a", buffering=1)
+        with named_os_errors("the metrics log", self.path):
+            self._file = open(self.path, "a", buffering=1)
         self.tb = None
         if tensorboard:
             try:
@@ -34,7 +36,8 @@ class RunLogger:
 
     def log(self, record: dict[str, Any]) -> None:
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
-        self._file.write(json.dumps(clean) + "\n")
+        with named_os_errors("the metrics log", self.path):  # a full disk: named, not a traceback
+            self._file.write(json.dumps(clean) + "\n")
         if self.tb is not None and "step" in record:
             for k, v in record.items():
                 if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
@@ -79,9 +82,7 @@ def truncate_metrics(path: Path, step: int) -> int:
         else:
             keep.append(line)
     if dropped or (text and not text.endswith("\n")):  # a last line without its newline: end it
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_text("".join(f"{line}\n" for line in keep))
-        os.replace(tmp, path)
+        write_text(path, "".join(f"{line}\n" for line in keep), "the metrics log")
     return dropped
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from ..config import RunConfig
+from ..config import RunConfig, validate
 from ..data import build_dataset
 from ..families import FAMILIES
 from .checkpoint import CHECKPOINT_NAME, atomic_save, atomic_write_text, remove_stale_temporaries
@@ -67,6 +67,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
 
     ``hooks`` are called at every log step on every process, before the built-in health
     monitor, evaluation (these two run on the main process only) and progress bar."""
+    validate(cfg)  # ranges first: a bad value is named before any data is read or net is built
     dist = init_distributed(cfg.train.device)
     dataset = build_dataset(cfg.data)
     cfg = resolve_config(cfg, dataset.info.kind)

@@ -64,17 +64,29 @@ class BodyLimit:
                 if too_big:
                     return await _send_json(send, 413, f"request body larger than {self.limit} bytes")
         seen = 0
+        refused = False
 
         async def limited() -> dict:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
-                    raise _ApiError(413, f"request body larger than {self.limit} bytes")
+                    # answer 413 ourselves: an exception raised here would reach the app's body
+                    # parser, which reports any read failure as 400; the app then sees the client
+                    # gone and whatever it answers is dropped by guarded() below
+                    refused = True
+                    await _send_json(send, 413, f"request body larger than {self.limit} bytes")
+                    return {"type": "http.disconnect"}
             return msg
 
-        await self.app(scope, limited, send)
+        async def guarded(message: dict) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited, guarded)
 
 
 async def _send_json(send: Callable, status: int, message: str) -> None:
@@ -125,7 +137,8 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
             raise _ApiError(404, f"unknown run id {rid[:60]!r}; served runs: {', '.join(store.runs)}") from None
 
     def with_generator(rid: str, fn: Callable[[Any], Any]) -> Any:
-        """Call fn(G) under the run's lock, mapping the client's mistakes to 400."""
+        """Call fn(G) under the run's lock, mapping the client's mistakes to 400 and a run whose
+        saved generator cannot be used (missing, damaged) to 409, never to 500."""
         run = run_of(rid)
         with run.lock:
             try:
@@ -134,7 +147,14 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
             except explore.BadRequest as e:
                 raise _ApiError(400, str(e)) from None
             except GanforgeError as e:
-                raise _ApiError(409, str(e)) from None
+                raise _ApiError(409, run.relative(str(e))) from None
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError, RuntimeError) as e:
+                # the request was validated, so this comes from the saved model (e.g. metadata of
+                # the wrong type in generator/config.json): the run is damaged, the server is not
+                log.warning("run %s: generator failed: %r", run.id, e)
+                raise _ApiError(409, f"run {run.id!r}: the saved generator (generator/config.json, "
+                                     f"generator/model.safetensors) does not work: {type(e).__name__}: "
+                                     f"{run.relative(str(e))[:300]}") from None
 
     # -- pages ------------------------------------------------------------------------------------
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -166,7 +186,10 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
                 try:
                     info["model"] = explore.describe(run.generator())
                 except GanforgeError as e:
-                    info["model_error"] = str(e)
+                    info["model_error"] = run.relative(str(e))
+                except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
+                    info["model_error"] = (f"the saved generator's metadata (generator/config.json) is damaged: "
+                                           f"{type(e).__name__}: {run.relative(str(e))[:300]}")
         else:
             info["model_error"] = "no generator saved yet (it is written at the first checkpoint)"
         return info

@@ -61,6 +61,8 @@ def decode_upload(data: bytes, channels: int, size: tuple[int, int] | None) -> T
             fmt = probe.format
             w, h = probe.size
             probe.verify()  # checks the file's structure without decoding all pixels
+    except Image.DecompressionBombError as e:  # a header claiming a huge size: refused at open
+        raise ImageError(f"image too large ({e}); at most {MAX_UPLOAD_PIXELS} pixels are accepted") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"not a readable image ({type(e).__name__}); upload a PNG or JPEG file") from None
     if fmt not in UPLOAD_FORMATS:

@@ -68,10 +68,17 @@ class Run:
             except (GanforgeError, OSError, ValueError, RuntimeError) as e:
                 # a checkpoint being written right now: keep serving the previous weights
                 if self._model is None:
-                    raise GanforgeError(f"run {self.id!r}: the generator could not be loaded ({e})") from None
+                    raise GanforgeError(f"run {self.id!r}: the generator could not be loaded "
+                                        f"({self.relative(str(e))})") from None
                 return self._model
             self._model_stamp = stamp
         return self._model
+
+    def relative(self, message: str) -> str:
+        """``message`` with the run folder's absolute path replaced by paths inside the run: no
+        reply may show where the server keeps its files."""
+        root = str(self.path)
+        return message.replace(root + os.sep, "").replace(root, ".")
 
     def has_generator(self) -> bool:
         return self._stamp() is not None
@@ -83,16 +90,17 @@ class Run:
 
         try:
             data = yaml.safe_load((self.path / "config.yaml").read_text())
-        except (OSError, yaml.YAMLError):
+        except (OSError, ValueError, yaml.YAMLError):  # ValueError: not UTF-8 text
             return {}
         return data if isinstance(data, dict) else {}
 
     def model_meta(self) -> dict[str, Any]:
         """The generator's saved metadata without loading its weights."""
         try:
-            return json.loads((self.path / "generator" / "config.json").read_text()).get("meta", {}) or {}
+            meta = json.loads((self.path / "generator" / "config.json").read_text()).get("meta", {})
         except (OSError, ValueError, AttributeError):
             return {}
+        return meta if isinstance(meta, dict) else {}  # a damaged config.json shows no metadata
 
     def sample_steps(self) -> list[int]:
         """Steps with a sample grid in RUN/samples/, ascending."""
@@ -127,9 +135,12 @@ class Run:
         reset = offset > size
         if reset:
             offset = 0
-        with open(p, "rb") as f:
-            f.seek(offset)
-            data = f.read()
+        try:
+            with open(p, "rb") as f:
+                f.seek(offset)
+                data = f.read()
+        except OSError:  # e.g. metrics.jsonl replaced by a folder: nothing to show
+            return {"records": records, "events": events, "next": 0, "reset": offset > 0}
         end = data.rfind(b"\n") + 1  # a line still being written waits for the next poll
         consumed = 0
         for line in data[:end].splitlines(keepends=True):
