@@ -75,8 +75,8 @@ def gradient_penalty(critic: Callable[..., Tensor], real: Tensor, fake: Tensor, 
     The mixing weights come from ``generator`` (a CPU generator) or the global CPU RNG."""
     x_hat = _interpolate(real.detach(), fake.detach(), generator)
     out = critic(x_hat, c) if c is not None else critic(x_hat)
-    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(2, dim=1) - target) ** 2).mean()
+    (grad,) = torch.autograd.grad(out.float().sum(), x_hat, create_graph=True)
+    return ((grad.float().flatten(1).norm(2, dim=1) - target) ** 2).mean()
 
 
 # --- hinge (Lim & Ye 2017; Miyato et al. 2018) --------------------------------------------
@@ -108,8 +108,8 @@ def g_loss_lsgan(fake: Tensor) -> Tensor:
 def r1_penalty(real_logits: Tensor, real: Tensor) -> Tensor:
     """R1 penalty E[||grad_x D(x)||^2] on real data. ``real`` must have requires_grad=True
     before D was applied. Multiply by gamma / 2 outside."""
-    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
-    return grad.pow(2).flatten(1).sum(1).mean()
+    (grad,) = torch.autograd.grad(real_logits.float().sum(), real, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()
 
 
 @dataclass(frozen=True)

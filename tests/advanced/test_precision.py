@@ -11,8 +11,9 @@ design although the net computed in bf16:
   are fp32 under autocast), so SNGAN and BigGAN are checked unconditional here.
 
 The penalties that differentiate a net's output with respect to its input (ProGAN's gradient
-penalty, StyleGAN's R1 and path length) run their forward in fp32 on purpose
-(:mod:`ganforge.families._image_base` says why); the test pins that too.
+penalty, StyleGAN's R1 and path length) run their forward in bf16 too under bf16, and in fp32
+under fp16 (``Family.penalty_autocast``; :mod:`ganforge.families._image_base` says why); the
+test pins both.
 """
 from __future__ import annotations
 
@@ -26,10 +27,10 @@ BF, FP = torch.bfloat16, torch.float32
 # family -> (overrides, {phase: the dtypes of the hooked outputs, in call order, under bf16})
 EXPECTED: dict[str, tuple[dict, dict[str, list[torch.dtype]]]] = {
     # D step: G (fakes), D(real), D(fake), D(interpolates) for the gradient penalty
-    "progan": ({}, {"D": [BF, BF, BF, FP], "G": [BF, BF]}),
+    "progan": ({}, {"D": [BF, BF, BF, BF], "G": [BF, BF]}),
     # D step: mapping (2 latents: mixing), D(real), D(fake); R1: D(real); PL: 2 mappings
     "stylegan": ({"options.style_mixing_prob": 1.0},
-                 {"D": [BF, BF, BF, BF], "R1": [FP], "G": [BF, BF, BF], "PL": [FP, FP]}),
+                 {"D": [BF, BF, BF, BF], "R1": [BF], "G": [BF, BF, BF], "PL": [BF, BF]}),
     # D step: G, D(real) (the fakes go through D.forward_with_q, not hooked); G step: G
     "infogan": ({}, {"D": [BF, BF], "G": [BF]}),
     "sngan": ({"options.conditional": False}, {"D": [BF, BF, BF], "G": [BF, BF]}),
@@ -65,3 +66,17 @@ def test_forward_dtypes(family: str, precision: str) -> None:
             (phase.name, seen)
         ran.append(phase.name)
     assert ran == list(expected)
+
+
+@pytest.mark.parametrize("family,phase", [("progan", "D"), ("stylegan", "R1"), ("stylegan", "PL")])
+def test_penalty_forwards_stay_fp32_under_fp16(family: str, phase: str) -> None:
+    """Under fp16 the inner gradient of a penalty is not loss-scaled, so its forward runs in fp32."""
+    overrides, _ = EXPECTED[family]
+    torch.manual_seed(0)
+    fam, ds = build_family(family, **{**overrides, "train.precision": "fp16"})
+    step = next(p.step for p in fam.phases() if p.name == phase)
+    with fam.penalty_autocast():
+        assert not torch.is_autocast_enabled("cpu")
+    seen = _record(fam)
+    step(first_batch(ds))
+    assert seen and seen[-1][1] == FP, seen

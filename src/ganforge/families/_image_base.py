@@ -5,10 +5,11 @@ an optional ``conditional`` option, range checks of options, and the tiny smoke 
 
 Precision: every G and D forward of a step runs under :meth:`Family.autocast`, and the losses are
 computed on ``.float()`` logits. Penalties that differentiate a net's output with respect to its
-input (WGAN-GP, R1, StyleGAN2's path length) run their forward in fp32, outside autocast: with
-fp16 that inner gradient is not loss-scaled and underflows, and with bf16 its 8-bit mantissa
-leaves few digits in the differences these penalties take (``||grad|| - 1``, a path length minus
-its running mean). The same choice as :class:`AdversarialFamily`'s gradient penalty.
+input (WGAN-GP, R1, StyleGAN2's path length) run their forward under
+:meth:`Family.penalty_autocast`: in bf16 under ``--precision bf16`` (bf16 has fp32's exponent
+range, so the inner gradient cannot underflow; the gradient is cast to fp32 before the norm, so
+``||grad|| - 1`` and a path length minus its mean are reduced in fp32), and in fp32 under
+``--precision fp16``, where the inner gradient is not loss-scaled and would underflow.
 """
 from __future__ import annotations
 

@@ -104,8 +104,8 @@ class AdversarialFamily(Family):
             loss = self.loss.d(real_logits.float(), fake_logits.float())
         stats = {"d_loss": loss.detach()}
         if self.gp_weight:  # on the D inputs as D sees them (augmented when DiffAugment is on)
-            with self.autocast():  # D's forward inside the penalty honours --precision too
-                gp = gradient_penalty(D, x_in.float(), fake_in.float(), c).float()
+            with self.penalty_autocast():
+                gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)
             loss = loss + self.gp_weight * gp
             stats["gp"] = gp.detach()
         if self.r1_gamma:

@@ -160,6 +160,16 @@ class Family:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
+    def penalty_autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """Autocast for the forward of a penalty that differentiates a net with respect to its input
+        (WGAN-GP, R1, path length). bf16 has fp32's exponent range, so the inner gradient cannot
+        underflow and the forward runs in bf16 like every other; the penalty itself is reduced in
+        fp32 (:mod:`ganforge.losses` casts the gradient first). fp16 would need the inner gradient
+        loss-scaled as well, so under fp16 the penalty's forward runs in fp32."""
+        if self.amp_dtype is torch.bfloat16:
+            return self.autocast()
+        return contextlib.nullcontext()
+
     def update(self, opt_name: str, loss: Tensor, grad_norm: bool = False, clip: float | None = None) -> Tensor | None:
         """zero_grad, backward, average gradients over processes, optimizer step.
 

@@ -14,7 +14,7 @@ Phases per iteration:
   blended like G's output during a fade-in (:func:`ganforge.nets.progan.fade_real_images`);
 - G: the adversarial family's WGAN generator step, ``-E[D(G(z))]``; it ends the iteration.
 
-The gradient penalty's forward runs in fp32 (see :mod:`ganforge.families._image_base`).
+The gradient penalty's forward follows :meth:`Family.penalty_autocast` (bf16 under bf16, fp32 under fp16).
 """
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ class ProGANFamily(ImageFamily):
             x_in, fake_in = self.aug(x), self.aug(fake)
             real_logits, fake_logits = D(x_in, c).float(), D(fake_in, c).float()
         wgan = d_loss_wasserstein(real_logits, fake_logits)
-        gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)  # fp32 forward: see the module docstring
+        with self.penalty_autocast():  # see Family.penalty_autocast
+            gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)
         drift = real_logits.square().mean()
         self.update("D", wgan + self.gp_weight * gp + self.opts.drift * drift)
         return {"d_loss": wgan.detach(), "gp": gp.detach(), "drift": drift.detach(),

@@ -21,8 +21,8 @@ Sampling: ``--truncation PSI`` (psi in [0, 1]); ``ganforge mix`` for style mixin
 
 Random draws (latents, mixing, noise inputs, DiffAugment, the path-length y) come from the
 global RNG, which the checkpoint saves; the running path-length mean is family state
-(:meth:`StyleGANFamily.extra_state`); so a resumed run continues exactly. The R1 and PL forwards
-run in fp32 (see :mod:`ganforge.families._image_base`); D and G steps run under autocast. The
+(:meth:`StyleGANFamily.extra_state`); so a resumed run continues exactly. D and G steps run under
+autocast; the R1 and PL forwards under ``penalty_autocast`` (see :mod:`ganforge.families._image_base`). The
 G steps call ``G.mapping`` and ``G.synthesis`` (mixing happens between them), not ``G(z)``.
 """
 from __future__ import annotations
@@ -121,10 +121,11 @@ class StyleGANFamily(ImageFamily):
 
     def r1_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Lazy R1 on the last real batch; the gradient is taken with respect to the un-augmented
-        reals through the augmentation. fp32 forward (see the module docstring)."""
+        reals through the augmentation. Forward precision: :meth:`Family.penalty_autocast`."""
         D = self.nets["D"]
         x = batch["x"].detach().requires_grad_(True)
-        r1 = r1_penalty(D(self.aug(x), self._labels(batch)), x)
+        with self.penalty_autocast():
+            r1 = r1_penalty(D(self.aug(x), self._labels(batch)), x)
         self.update("D", r1 * (self.r1_gamma / 2) * self.opts.r1_interval)
         return {"r1": r1.detach()}
 
@@ -139,15 +140,16 @@ class StyleGANFamily(ImageFamily):
 
     def pl_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Lazy path-length regularization on N / pl_batch_shrink samples; updates ``pl_mean``.
-        fp32 forward (see the module docstring)."""
+        Forward precision: :meth:`Family.penalty_autocast`; the lengths are reduced in fp32."""
         o, G = self.opts, self.nets["G"]
         n = max(1, batch["x"].shape[0] // o.pl_batch_shrink)
         c = self._labels(batch)
-        ws = self.latents(n, None if c is None else c[:n], update_w_avg=False)
-        img = G.synthesis(ws, "random")
+        with self.penalty_autocast():
+            ws = self.latents(n, None if c is None else c[:n], update_w_avg=False)
+            img = G.synthesis(ws, "random").float()
         y = torch.randn(img.shape, device=img.device) / math.sqrt(img.shape[2] * img.shape[3])
         (grad,) = torch.autograd.grad((img * y).sum(), ws, create_graph=True)
-        lengths = grad.square().sum(dim=2).mean(dim=1).sqrt()  # (n,): averaged over the num_ws copies of w
+        lengths = grad.float().square().sum(dim=2).mean(dim=1).sqrt()  # (n,): averaged over the num_ws copies of w
         pl_mean = torch.lerp(self.pl_mean, lengths.detach().mean(), o.pl_decay)
         self.pl_mean = pl_mean.detach()
         penalty = (lengths - pl_mean).square().mean()
