@@ -336,7 +336,7 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
         return RUN_KINDS.get(kind).evaluate(model, metrics=metrics, n=n, reference=reference, seed=seed, run=run,
                                             **kw)
     if n is not None and n <= 0:
-        raise GanforgeError(f"--n (n=) must be positive, got {n}")
+        raise GanforgeError(f"--n must be positive, got {n} (n= in Python)")
     if run is not None:
         source = run
         if run.suffix in (".npy", ".npz"):

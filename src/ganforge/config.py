@@ -70,6 +70,7 @@ class TrainConfig:
     eval_metrics: str = "fid"           # comma list: fid, kid, is, pr, dc (images); toy data: mode metrics
     eval_extractor: str = "mnist"       # feature extractor(s) for image metrics: mnist, inception
     eval_n: int = 2000                  # samples per evaluation
+    eval_precision: str = "fp32"        # Inception features during training: fp32 (exact) or bf16 (~2x faster)
     eval_reference: str | None = None   # reference data (default: the dataset's test split)
     best_metric: str | None = None      # keep RUN/best/ and checkpoint-best.pt by this key (e.g. fid/mnist)
     early_stop: int = 0                 # stop after this many evaluations without improvement (0: off)
@@ -82,9 +83,10 @@ SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 # Fields that may change when resuming a run; any other difference is an error.
 RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
              "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every", "train.eval_every", "train.eval_metrics",
-             "train.eval_extractor", "train.eval_n", "train.eval_reference", "train.best_metric",
+             "train.eval_extractor", "train.eval_n", "train.eval_precision", "train.eval_reference", "train.best_metric",
              "train.early_stop"}
 CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16"),
+           "train.eval_precision": ("fp32", "bf16"),
            "data.split": ("train", "test", "all")}
 
 

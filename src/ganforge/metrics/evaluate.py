@@ -71,6 +71,9 @@ def _check_metrics(metrics: str | Iterable[str]) -> list[str]:
     return names
 
 
+KID_SUBSET_SIZE = 1000  # samples per KID subset (Binkowski et al. 2018), when that many exist
+
+
 def _check_counts(metrics: list[str], n: int, n_ref: int | None, kid_subset_size: int, is_splits: int,
                   pr_k: int, dc_k: int) -> None:
     """Fail before any expensive feature extraction when a metric cannot be computed."""
@@ -92,7 +95,7 @@ def _check_counts(metrics: list[str], n: int, n_ref: int | None, kid_subset_size
 def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence[str] = ("fid", "kid", "is", "pr"),
              n: int = 10000, extractor: str | Sequence[str] = ("inception", "mnist"), batch_size: int = 50,
              seed: int = 0, device: str | torch.device | None = None, labels: Any = None,
-             kid_subsets: int = 100, kid_subset_size: int = 1000, is_splits: int = 10, pr_k: int = 3,
+             kid_subsets: int = 100, kid_subset_size: int | None = None, is_splits: int = 10, pr_k: int = 3,
              dc_k: int = 5, n_reference: int | None = None, cache: bool = True,
              progress: bool = False, feature_precision: str = "fp32",
              distributed: bool = False) -> dict[str, Any]:
@@ -160,6 +163,12 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
 
         ref_src, _ = reference_source(reference, n_ref)  # cheap: counts images, extracts nothing
         ref_count = ref_src.count
+    if kid_subset_size is None:  # the KID paper's 1,000 per subset, or all the samples when fewer
+        smallest = src.count if ref_count is None else min(src.count, ref_count)
+        kid_subset_size = min(KID_SUBSET_SIZE, smallest)
+        if "kid" in wanted and kid_subset_size < KID_SUBSET_SIZE and progress:
+            print(f"kid: subsets of {kid_subset_size} samples (the default {KID_SUBSET_SIZE} is more than the "
+                  f"{smallest} available; set kid_subset_size / --kid-subset-size to choose)")
     _check_counts(wanted, src.count, ref_count, kid_subset_size, is_splits, pr_k, dc_k)
 
     # One pass over the source: every extractor sees every batch (no image is kept afterwards).
@@ -197,6 +206,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
         all_ys = everyone(ys)
 
     out: dict[str, Any] = {"n": src.count}
+    if "kid" in wanted:
+        out["kid_subset_size"] = kid_subset_size
     if "inception" in extractors:
         out["feature_precision"] = extractors["inception"].precision
     for e in ext_names:

@@ -40,6 +40,9 @@ class EvalHook:
         self.every, self.n, self.seed = t.eval_every, t.eval_n, t.seed
         self.metrics = [m.strip() for m in t.eval_metrics.split(",") if m.strip()]
         self.extractor = t.eval_extractor
+        # bf16 Inception features are for monitoring only (never published numbers); the mnist
+        # extractor has no bf16 mode, so the setting applies when Inception is among the extractors
+        self.feature_precision = t.eval_precision if "inception" in t.eval_extractor else "fp32"
         self.toy = info.kind == "points" and info.name in ("ring8", "grid25")
         if info.kind not in ("image", "points"):
             raise GanforgeError(f"train.eval_every: in-training evaluation supports image and toy data, "
@@ -72,8 +75,8 @@ class EvalHook:
 
             res = evaluate(G, reference=self.reference, metrics=self.metrics, n=self.n,
                            extractor=self.extractor, seed=self.seed, device=ctx.family.device,
-                           kid_subset_size=min(1000, self.n))
-        out = {f"eval/{k}": float(v) for k, v in res.items() if isinstance(v, (int, float)) and k != "n"}
+                           feature_precision=self.feature_precision)
+        out = {f"eval/{k}": float(v) for k, v in res.items() if isinstance(v, (int, float)) and k not in ("n", "n_reference", "kid_subset_size")}
         # an evaluation at the last step off the schedule is reported only: were it to count
         # for the best or the patience, a run continued with more --steps would decide otherwise
         # than the same run made in one go
