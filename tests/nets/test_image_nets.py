@@ -8,7 +8,7 @@ import torch
 from ganforge.layers import SelfAttention, count_spectral_norm
 from ganforge.nets import build_net, load_model, save_model
 
-from .tiny import TINY, build_pair, labels
+from gf_tiny import TINY, build_pair, labels
 
 NAMES = sorted(TINY)
 

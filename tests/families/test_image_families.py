@@ -17,7 +17,7 @@ from ganforge.families import FAMILIES
 from ganforge.nets.progan import progan_schedule
 from ganforge.training.checkpoint import load_checkpoint
 
-from .tiny import build_family
+from gf_family import build_family
 
 QUIET = {"train.progress": False, "train.tensorboard": False, "train.sample_every": 0, "train.log_every": 1,
          "train.health": False}

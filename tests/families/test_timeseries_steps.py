@@ -10,7 +10,6 @@ from ganforge.training.checkpoint import load_checkpoint
 from gf_asserts import state_equal
 from gf_family import build_family, output_dtypes
 
-torch.set_num_threads(1)
 
 CASES = [
     ({}, None),
