@@ -1,17 +1,13 @@
-"""The advanced families through the real loop: exact resume of each of them (StyleGAN with
-lazy R1 and path length, ProGAN in the middle of a fade-in, InfoGAN, BigGAN, SNGAN, DiffAugment),
-the growth stage on the EMA copy, option validation, and the sampling commands (truncation,
-style mixing, code traversal)."""
+"""The advanced image families through the real loop: the growth stage on the EMA copy, StyleGAN's
+phases and lazy Adam, option validation, SNGAN's conditioning. Their exact resume is checked by
+tests/families/test_family_contract.py; the sampling commands on their runs by
+tests/commands/test_sampling_controls.py."""
 from __future__ import annotations
 
-import re
-
-import numpy as np
 import pytest
 import torch
 
 import ganforge
-from ganforge.cli import main
 from ganforge.errors import GanforgeError
 from ganforge.families import FAMILIES
 from ganforge.nets.progan import progan_schedule
@@ -23,47 +19,11 @@ QUIET = {"train.progress": False, "train.tensorboard": False, "train.sample_ever
          "train.health": False}
 
 
-def _fails(capsys, pattern: str, argv: list[str]) -> None:
-    """The command exits with an error whose message matches ``pattern``."""
-    assert main(argv) != 0
-    assert re.search(pattern, capsys.readouterr().err), pattern
-
-
-def _equal(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
-def _train(out, family: str, steps: int, resume: bool = False, **extra) -> dict:
+def _train(out, family: str, steps: int, **extra) -> dict:
     over = {**FAMILIES.get(family).smoke, **QUIET, "train.steps": steps, "train.out": str(out),
             "train.ckpt_every": 0, **extra}
-    res = ganforge.train(family, resume=resume, **over)
+    res = ganforge.train(family, **over)
     return load_checkpoint(res.out / "checkpoint.pt")
-
-
-@pytest.mark.parametrize("family,extra", [
-    # R1 every 4 iterations and path length every 2 run before and after the split at step 3
-    ("stylegan", {"options.r1_interval": 4, "train.augment": "color,translation,cutout"}),
-    # phase_steps 2: level 0 for steps 0-1, fade-in of 8x8 over steps 2-3: the split is mid-fade
-    ("progan", {"options.phase_steps": 2, "train.augment": "translation"}),
-    ("dcgan", {"train.augment": "color,translation,cutout"}),
-    ("infogan", {"train.augment": "translation"}),
-    ("biggan", {"train.d_steps": 2}),
-    ("sngan", {}),
-])
-def test_resume_is_bit_exact(family: str, extra: dict, tmp_path) -> None:
-    whole = _train(tmp_path / "whole", family, 6, **extra)
-    _train(tmp_path / "split", family, 3, **extra)
-    split = _train(tmp_path / "split", family, 6, resume=True, **extra)
-    assert whole["step"] == split["step"] == 6
-    for name in whole["nets"]:
-        assert _equal(whole["nets"][name], split["nets"][name]), name
-    if whole["ema"] is not None:
-        assert _equal(whole["ema"], split["ema"])
-    for name in whole["optimizers"]:
-        sw, ss = whole["optimizers"][name]["state"], split["optimizers"][name]["state"]
-        assert sw.keys() == ss.keys() and all(_equal(sw[k], ss[k]) for k in sw), name
-    for k, v in whole["family"].items():
-        assert torch.equal(torch.as_tensor(v), torch.as_tensor(split["family"][k])), k
 
 
 def test_progan_stage_follows_the_schedule_on_g_d_and_ema(tmp_path) -> None:
@@ -124,64 +84,3 @@ def test_sngan_is_conditional_when_the_data_has_labels(tmp_path) -> None:
     assert ganforge.load(ganforge.train("sngan", **base, **{"train.out": str(tmp_path / "a")}).out).num_classes == 10
     off = ganforge.train("sngan", **base, **{"train.out": str(tmp_path / "b"), "options.conditional": "false"})
     assert ganforge.load(off.out).num_classes == 0
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, str]:
-    out = {}
-    for family in ("stylegan", "biggan", "infogan"):
-        path = tmp_path_factory.mktemp("runs") / family
-        ganforge.train(family, **{**FAMILIES.get(family).smoke, **QUIET, "train.steps": 2, "train.out": str(path)})
-        out[family] = str(path)
-    return out
-
-
-def test_sample_truncation(runs, tmp_path, capsys) -> None:
-    # StyleGAN psi = 0: every latent maps to w_avg, and eval-mode noise is fixed: identical images
-    assert main(["sample", runs["stylegan"], "--n", "4", "--truncation", "0", "--out", str(tmp_path / "s.npy")]) == 0
-    x = np.load(tmp_path / "s.npy")
-    assert np.array_equal(x[0], x[3]) and x.min() >= -1 and x.max() <= 1
-    assert main(["sample", runs["stylegan"], "--n", "4", "--out", str(tmp_path / "s1.npy")]) == 0
-    assert not np.array_equal(np.load(tmp_path / "s1.npy")[0], np.load(tmp_path / "s1.npy")[3])
-    # BigGAN threshold: the latents come from a truncated normal, so the samples change
-    G = ganforge.load(runs["biggan"])
-    z = ganforge.api.latents(G, 64, seed=0, truncation=0.25)
-    assert z.abs().max() <= 0.25
-    for t, name in ((None, "b.npy"), ("0.25", "bt.npy")):
-        assert main(["sample", runs["biggan"], "--n", "8", "--out", str(tmp_path / name),
-                     *(["--truncation", t] if t else [])]) == 0
-    assert not np.allclose(np.load(tmp_path / "b.npy"), np.load(tmp_path / "bt.npy"))
-    _fails(capsys, "--truncation: this generator has no truncation",
-           ["sample", runs["infogan"], "--truncation", "0.5", "--out", str(tmp_path / "x.png")])
-
-
-def test_mix_grid(runs, tmp_path, capsys) -> None:
-    out = tmp_path / "mix.npy"
-    assert main(["mix", runs["stylegan"], "--seed", "1", "--seed", "2", "--seed", "3", "--rows", "2",
-                 "--layers", "0-3", "--out", str(out)]) == 0
-    x = np.load(out)
-    assert x.shape == (9, 1, 32, 32)  # (rows + 1) x (columns + 1)
-    assert (x[0] == -1).all()  # blank corner
-    G = ganforge.load(runs["stylegan"])
-    assert np.allclose(x[1], ganforge.sample(G, 1, seed=2).numpy()[0], atol=1e-5)  # column image = seed 2
-    assert np.allclose(x[3], ganforge.sample(G, 1, seed=1).numpy()[0], atol=1e-5)  # row image = seed 1
-    full = ganforge.api.style_mix(G, [1], [2], layers=f"0-{G.num_ws - 1}")
-    assert torch.allclose(full[3], full[1], atol=1e-5)  # all styles from the column: the column image
-    assert main(["mix", runs["stylegan"], "--seed", "1", "--seed", "2", "--out", str(tmp_path / "m.png")]) == 0
-    assert (tmp_path / "m.png").exists()
-    _fails(capsys, r"--layers '0-99': this generator has style layers 0\.\.7",
-           ["mix", runs["stylegan"], "--seed", "1", "--seed", "2", "--layers", "0-99"])
-    _fails(capsys, "StyleGAN-like generator", ["mix", runs["biggan"], "--seed", "1", "--seed", "2"])
-
-
-def test_traverse_code(runs, tmp_path, capsys) -> None:
-    assert main(["traverse", runs["infogan"], "--code", "c1", "--n", "2", "--out", str(tmp_path / "c1.npy")]) == 0
-    assert np.load(tmp_path / "c1.npy").shape == (20, 1, 28, 28)  # 2 rows x 10 categories
-    assert main(["traverse", runs["infogan"], "--code", "c2", "--range", "-2", "2", "--steps", "5", "--n", "3",
-                 "--out", str(tmp_path / "c2.npy")]) == 0
-    x = np.load(tmp_path / "c2.npy")
-    assert x.shape == (15, 1, 28, 28) and not np.allclose(x[0], x[4])
-    assert main(["traverse", runs["infogan"], "--dim", "0", "--out", str(tmp_path / "d.png")]) == 0
-    _fails(capsys, "codes are c1, c2, c3", ["traverse", runs["infogan"], "--code", "c9"])
-    _fails(capsys, "no structured latent codes", ["traverse", runs["stylegan"], "--code", "c1"])
-    _fails(capsys, "either --dim N .* or --code", ["traverse", runs["infogan"]])

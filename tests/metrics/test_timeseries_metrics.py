@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from ganforge.metrics.series import (acf, compare_stylized_facts, discriminative_score, excess_kurtosis,
                                     predictive_score, stylized_facts)
