@@ -14,7 +14,7 @@ by registering it (with ``smoke`` overrides for a tiny run).
 
 The run is stopped at N with Ctrl-C (as a user would), so the config, and with it every
 schedule that depends on ``train.steps`` (CycleGAN's learning-rate decay), is the same in
-both runs. tests/test_training.py checks the ``--steps N`` then ``--steps N+M --resume``
+both runs. tests/training/test_training.py checks the ``--steps N`` then ``--steps N+M --resume``
 way of the command line.
 """
 from __future__ import annotations
@@ -140,7 +140,7 @@ def test_resume_is_exact_under_default_settings(family: str, runs_dir: Path) -> 
 
 
 # variants of the resume check that exercise state beyond the smoke config (moved here from
-# tests/test_training.py and, as the same check, from the advanced-family, image-to-image and
+# tests/training/test_training.py and, as the same check, from the advanced-family, image-to-image and
 # timeseries tests)
 VARIANTS = [
     ("gan", {"train.d_steps": 2}),
