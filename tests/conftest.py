@@ -1,8 +1,14 @@
-"""Shared fixtures: a temporary cache folder, quiet runs, and the tiny-config helper."""
+"""Shared fixtures: a temporary cache folder, one CPU thread per test, quiet runs, and the
+tiny-config helper.
+
+Helpers shared by several folders are modules at this root with unique names (gf_asserts,
+gf_family, gf_tabular, gf_tiny): pytest's default "prepend" import mode puts tests/ on sys.path
+for this conftest.py. No test folder has an __init__.py, so every test file needs a basename
+unique across tests/."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import Iterator
 
 import pytest
 import torch
@@ -12,6 +18,15 @@ import torch
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # reference statistics and downloads go to a per-session temporary cache
     monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    # the nets under test are tiny: one thread is fastest, and more only contend on a shared CPU
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

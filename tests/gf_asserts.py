@@ -1,4 +1,5 @@
-"""Assertions shared by test modules (a unique module name: several folders have a conftest.py)."""
+"""Assertions shared by test modules (a unique module name at the root of tests/, which pytest puts
+on sys.path)."""
 from __future__ import annotations
 
 import torch

@@ -1,5 +1,5 @@
 """Build a registered family outside the training loop, to drive its phases directly in tests
-(a unique module name: several folders have a conftest.py)."""
+(a unique module name at the root of tests/, which pytest puts on sys.path)."""
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +27,9 @@ def build_family(name: str, info: DataInfo | None = None, **overrides: Any) -> t
     return spec.cls(cfg, ds.info if ds is not None else info, torch.device("cpu"), DistContext()), ds
 
 
-def first_batch(ds: TensorDataset, n: int) -> dict[str, torch.Tensor]:
-    """The first ``n`` examples of ``ds`` as a batch dict."""
+def first_batch(ds: TensorDataset, n: int = 8) -> dict[str, torch.Tensor]:
+    """The first ``n`` examples of ``ds`` as the loop's batch dict (``x``, and ``y`` when labelled;
+    paired and unpaired data draw their crops and flips from a generator seeded 0)."""
     return ds.get_batch(torch.arange(n), torch.Generator().manual_seed(0))
 
 

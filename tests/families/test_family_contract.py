@@ -14,7 +14,7 @@ by registering it (with ``smoke`` overrides for a tiny run).
 
 The run is stopped at N with Ctrl-C (as a user would), so the config, and with it every
 schedule that depends on ``train.steps`` (CycleGAN's learning-rate decay), is the same in
-both runs. tests/test_training.py checks the ``--steps N`` then ``--steps N+M --resume``
+both runs. tests/training/test_training.py checks the ``--steps N`` then ``--steps N+M --resume``
 way of the command line.
 """
 from __future__ import annotations
@@ -140,7 +140,8 @@ def test_resume_is_exact_under_default_settings(family: str, runs_dir: Path) -> 
 
 
 # variants of the resume check that exercise state beyond the smoke config (moved here from
-# tests/test_training.py and, as the same check, from tests/advanced/test_families.py)
+# tests/training/test_training.py and, as the same check, from the advanced-family, image-to-image and
+# timeseries tests)
 VARIANTS = [
     ("gan", {"train.d_steps": 2}),
     ("dcgan", {"train.ema": 0.9, "train.ema_start": 2}),
@@ -150,6 +151,9 @@ VARIANTS = [
     ("stylegan", {"options.r1_interval": 4, "train.augment": "color,translation,cutout"}),
     # phase_steps 2: level 0 for steps 0-1, fade-in of 8x8 over steps 2-3: the split is mid-fade
     ("progan", {"options.phase_steps": 2, "train.augment": "translation"}),
+    ("infogan", {"train.augment": "translation"}),
+    ("biggan", {"train.d_steps": 2}),
+    ("timeseries", {"train.d_steps": 2}),
 ]
 
 

@@ -6,7 +6,7 @@ import torch
 from ganforge.errors import GanforgeError
 from ganforge.families.tabular_gan import TabularGAN
 from ganforge.nets import NETS
-from tabular_helpers import DISCRETE, make_frame
+from gf_tabular import DISCRETE, make_frame
 
 TINY = dict(epochs=2, batch_size=40, pac=10, embedding_dim=16, generator_dim=(32, 32), discriminator_dim=(32,),
             max_modes=4, seed=0)

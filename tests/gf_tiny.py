@@ -1,17 +1,12 @@
-"""Tiny configurations of every advanced net and family, shared by the tests of this folder."""
+"""Tiny configurations of the advanced image nets (ProGAN, StyleGAN, BigGAN, SNGAN, InfoGAN),
+shared by tests/nets/ and tests/families/; families are built with gf_family.build_family."""
 from __future__ import annotations
 
 from typing import Any
 
 import torch
 
-from ganforge.api import make_config
-from ganforge.data import build_dataset
-from ganforge.data.base import TensorDataset
-from ganforge.families import FAMILIES, Family
 from ganforge.nets import build_net
-from ganforge.distributed import DistContext
-from ganforge.training.loop import resolve_config
 
 # name -> (generator net, its kwargs, discriminator net, its kwargs); sizes are the smallest
 # that still exercise every code path (attention needs >= 8 channels, ProGAN/StyleGAN >= 8 px).
@@ -52,27 +47,3 @@ def labels(net: torch.nn.Module, n: int) -> torch.Tensor | None:
     k = getattr(net, "num_classes", 0)
     return torch.arange(n) % k if k else None
 
-
-def tiny_batch(G: torch.nn.Module, n: int = 4, seed: int = 0) -> dict[str, torch.Tensor]:
-    """A batch of random 'real' images in [-1, 1] (and labels when G is conditional)."""
-    gen = torch.Generator().manual_seed(seed)
-    batch = {"x": torch.rand(n, *G.out_shape, generator=gen) * 2 - 1}
-    y = labels(G, n)
-    if y is not None:
-        batch["y"] = y
-    return batch
-
-
-def build_family(name: str, **overrides: Any) -> tuple[Family, TensorDataset]:
-    """The registered family ``name`` built as the loop builds it (its smoke settings under
-    ``overrides``, dotted names), on the CPU, with its dataset."""
-    spec = FAMILIES.get(name)
-    cfg = make_config(name, **{**spec.smoke, **overrides})
-    ds = build_dataset(cfg.data)
-    cfg = resolve_config(cfg, ds.info.kind)
-    return spec.cls(cfg, ds.info, torch.device("cpu"), DistContext()), ds
-
-
-def first_batch(ds: TensorDataset, n: int = 8) -> dict[str, torch.Tensor]:
-    """The dataset's first ``n`` samples as the loop's batch dict (``x`` and ``y`` when labelled)."""
-    return ds.get_batch(torch.arange(n))

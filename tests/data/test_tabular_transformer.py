@@ -4,7 +4,7 @@ import pytest
 
 from ganforge.errors import GanforgeError
 from ganforge.data.tabular_transformer import DataTransformer
-from tabular_helpers import DISCRETE
+from gf_tabular import DISCRETE
 
 
 def test_round_trip_keeps_values_and_dtypes(frame):

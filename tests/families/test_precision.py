@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from .tiny import build_family, first_batch
+from gf_family import build_family, first_batch
 
 BF, FP = torch.bfloat16, torch.float32
 

@@ -8,7 +8,7 @@ from ganforge.errors import GanforgeError
 from ganforge.layers import count_spectral_norm, has_spectral_norm
 from ganforge.nets.biggan import truncated_normal
 
-from .tiny import build_pair
+from gf_tiny import build_pair
 
 
 def test_truncated_sampling_is_bounded_and_reproducible() -> None:

@@ -87,19 +87,11 @@ def test_discriminator_shapes_and_errors():
         d(torch.rand(2, 7))
 
 
-@pytest.mark.parametrize("name,kw", [("seqgan_g", dict(G_KW, eos_token=2, pad_token=0)), ("seqgan_d", D_KW)])
-def test_save_load_round_trip(tmp_path, name, kw):
+def test_generator_log_probs_survive_save_load(tmp_path):
+    # (the generic round trip of every net, seqgan_g and seqgan_d included, is in tests/nets/test_nets.py)
     torch.manual_seed(0)
-    net = build_net(name, **kw).eval()
-    save_model(net, tmp_path / name, meta={"vocab": {"tokens": ["a"]}})
-    back = load_model(tmp_path / name)
-    assert back.init_kwargs == net.init_kwargs and back.meta["vocab"] == {"tokens": ["a"]}
-    for (k, a), (_, b) in zip(net.state_dict().items(), back.state_dict().items()):
-        assert torch.equal(a, b), k
+    net = build_net("seqgan_g", **G_KW, eos_token=2, pad_token=0).eval()
+    save_model(net, tmp_path / "g")
+    back = load_model(tmp_path / "g")
     x = torch.randint(0, 30, (3, 7))
-    if name == "seqgan_g":
-        assert torch.equal(net.log_probs(x), back.log_probs(x))
-        z = net.sample_latent(3, torch.Generator().manual_seed(0))
-        assert torch.equal(net(z), back(z))
-    else:
-        assert torch.equal(net(x), back(x))
+    assert torch.equal(net.log_probs(x), back.log_probs(x))

@@ -1,4 +1,5 @@
-"""Shared tiny tables for the tabular tests."""
+"""Shared tiny tables for the tabular tests (tests/data, tests/families; a unique module name at the
+root of tests/, which pytest puts on sys.path)."""
 import numpy as np
 import pandas as pd
 

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from ganforge.nets import load_model, save_model
 from ganforge.nets.progan import fade_real_images, progan_schedule
 
-from .tiny import build_pair
+from gf_tiny import build_pair
 
 
 def _pair():

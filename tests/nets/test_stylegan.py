@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from .tiny import build_pair
+from gf_tiny import build_pair
 
 
 def _g():

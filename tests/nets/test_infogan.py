@@ -9,7 +9,7 @@ import torch
 from ganforge.errors import GanforgeError
 from ganforge.nets.infogan import code_layout, mutual_information_loss
 
-from .tiny import build_pair
+from gf_tiny import build_pair
 
 
 def test_layout_and_sampled_latents() -> None:

@@ -2,7 +2,7 @@ import numpy as np
 
 from ganforge.data.tabular_condvec import CondSampler
 from ganforge.data.tabular_transformer import DataTransformer
-from tabular_helpers import DISCRETE, make_frame
+from gf_tabular import DISCRETE, make_frame
 
 
 def _sampler(log_frequency=True):

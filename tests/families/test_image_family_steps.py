@@ -16,7 +16,8 @@ from ganforge.families.stylegan import lazy_regularization_adam
 from ganforge.layers.orthogonal import orthogonal_regularization
 from ganforge.losses import r1_penalty
 
-from .tiny import build_family, build_pair, first_batch
+from gf_family import build_family, first_batch
+from gf_tiny import build_pair
 
 
 def _snapshot(net: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -11,7 +11,7 @@ import ganforge
 from ganforge.errors import GanforgeError
 from ganforge.families.tabular import TabularOptions
 from ganforge.families.tabular_gan import TabularGAN
-from tabular_helpers import make_frame
+from gf_tabular import make_frame
 
 QUIET = {"progress": False, "tensorboard": False}
 

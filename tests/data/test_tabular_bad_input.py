@@ -4,7 +4,7 @@ import pytest
 
 from ganforge.errors import GanforgeError
 from ganforge.families.tabular_gan import TabularGAN
-from tabular_helpers import DISCRETE, make_frame
+from gf_tabular import DISCRETE, make_frame
 
 QUICK = dict(epochs=1, batch_size=20, embedding_dim=8, generator_dim=(16,), discriminator_dim=(16,), max_modes=3,
              seed=0)

@@ -1,16 +1,10 @@
+"""The recurrent series nets rnn_g and rnn_d: shapes, conditioning, save/load, |x| input, global
+latent and location-scale head."""
 import pytest
 import torch
 
-import ganforge
-from ganforge.data.base import DataInfo
-from ganforge.errors import GanforgeError
-from ganforge.families import FAMILIES
 from ganforge.nets import build_net, load_model, save_model
-from ganforge.training.checkpoint import load_checkpoint
-from gf_asserts import state_equal
-from gf_family import build_family, output_dtypes
 
-torch.set_num_threads(1)
 
 CASES = [
     ({}, None),
@@ -65,79 +59,6 @@ def test_conditional_nets_need_c():
         D(torch.zeros(2, 12, 2))
     with pytest.raises(ValueError, match="not both"):
         build_net("rnn_g", num_classes=2, context_len=3)
-
-
-def _family(kind, **overrides):
-    """The timeseries family on (12, 2) windows: plain, labelled (3 classes) or with a 5-step past."""
-    info = DataInfo("windows", "series", (12, 2), num_classes=3 if kind == "y" else 0,
-                    extra={"context": 5 if kind == "context" else 0})
-    fam, _ = build_family("timeseries", info, **{"model.width": 16, **overrides})
-    return fam
-
-
-@pytest.mark.parametrize("extra, kind", CASES)
-def test_phases_are_finite_and_change_weights(extra, kind):
-    fam = _family(kind)
-    G, D = fam.nets["G"], fam.nets["D"]
-    assert all(getattr(G, k) == v for k, v in extra.items())
-    g0 = [p.detach().clone() for p in G.parameters()]
-    d0 = [p.detach().clone() for p in D.parameters()]
-    b = _batch(kind)
-    for _ in range(3):
-        out_d, out_g = fam.d_step(b), fam.g_step(b)
-        assert set(out_d) == {"d_loss", "d_real", "d_fake", "d_acc"} and {"g_loss", "d_fooled"} <= set(out_g)
-        assert all(torch.isfinite(v) for v in [*out_d.values(), *out_g.values()] if v is not None)
-        assert 0.0 <= out_d["d_real"] <= 1.0 and 0.0 <= out_d["d_acc"] <= 1.0
-    assert any(not torch.equal(a, p) for a, p in zip(g0, G.parameters()))
-    assert any(not torch.equal(a, p) for a, p in zip(d0, D.parameters()))
-    assert [(p.name, p.losses) for p in fam.phases()] == [("D", ("d_loss",)), ("G", ("g_loss",))]
-
-
-def test_the_family_has_no_options():
-    with pytest.raises(GanforgeError, match="unknown option.*window for family 'timeseries'; accepted.*none"):
-        _family(None, **{"options.window": 8})
-
-
-def test_d_phase_leaves_generator_and_g_phase_leaves_discriminator():
-    fam = _family(None, **{"train.optimizer": "sgd", "train.lr_g": 0.1, "train.lr_d": 0.1})
-    G, D = fam.nets["G"], fam.nets["D"]
-    b = _batch(None)
-    g0 = [p.detach().clone() for p in G.parameters()]
-    fam.d_step(b)
-    assert all(torch.equal(a, p) for a, p in zip(g0, G.parameters()))
-    d1 = [p.detach().clone() for p in D.parameters()]
-    fam.g_step(b)
-    assert all(torch.equal(a, p) for a, p in zip(d1, D.parameters()))
-    assert all(p.requires_grad for p in D.parameters())  # D is frozen only during the G step
-
-
-@pytest.mark.parametrize("kind", [None, "context"])
-@pytest.mark.parametrize("precision,dtype", [("bf16", torch.bfloat16), ("fp32", torch.float32)])
-def test_precision_reaches_g_and_d(kind, precision, dtype):
-    fam = _family(kind, **{"train.precision": precision})
-    seen = output_dtypes(fam, _batch(kind), {"G": fam.nets["G"], "D": fam.nets["D"]})
-    assert seen == {"G": {dtype}, "D": {dtype}}
-
-
-def test_resume_is_bit_exact(tmp_path):
-    """2 steps, stop, resume to 5 == 5 steps in one go (nets and optimizers, bit for bit)."""
-    spec = FAMILIES.get("timeseries")
-    quiet = {"train.progress": False, "train.tensorboard": False, "train.sample_every": 0, "train.log_every": 1,
-             "train.ckpt_every": 0, "train.d_steps": 2}
-
-    def run(out, steps, resume=False):
-        return ganforge.train("timeseries", resume=resume, **{**spec.smoke, **quiet, "train.steps": steps,
-                                                              "train.out": str(tmp_path / out)})
-
-    run("whole", 5)
-    run("split", 2)
-    run("split", 5, resume=True)
-    whole, split = (load_checkpoint(tmp_path / p / "checkpoint.pt") for p in ("whole", "split"))
-    assert whole["step"] == split["step"] == 5
-    for name in ("G", "D"):
-        assert state_equal(whole["nets"][name], split["nets"][name]), name
-        a, b = whole["optimizers"][name]["state"], split["optimizers"][name]["state"]
-        assert a.keys() == b.keys() and all(torch.equal(a[i][k], b[i][k]) for i in a for k in a[i]), name
 
 
 def test_abs_input_discriminator_sees_magnitudes(tmp_path):

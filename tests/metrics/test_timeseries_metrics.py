@@ -1,11 +1,8 @@
 import numpy as np
 import pytest
-import torch
 
 from ganforge.metrics.series import (acf, compare_stylized_facts, discriminative_score, excess_kurtosis,
                                     predictive_score, stylized_facts)
-
-torch.set_num_threads(1)
 
 
 def test_iid_normal_has_no_tails_and_no_autocorrelation():
