@@ -9,7 +9,7 @@ Contract (see docs/architecture.md):
 - Every net is a :class:`Net`: its constructor's keyword arguments are recorded in
   ``net.init_kwargs`` so that a saved model is rebuilt from ``config.json`` (those arguments)
   and ``model.safetensors`` (the weights) alone.
-- Every registered net gives examples for the net tester (tests/test_nets.py):
+- Every registered net gives examples for the net tester (tests/nets/test_nets.py):
   ``example_args()`` (tiny constructor arguments) and ``example_inputs(n, generator)`` (a valid
   forward input for a batch of n), and names in ``forward_unused_parameters()`` any trainable
   parameter its forward does not reach.
@@ -72,7 +72,7 @@ class Net(nn.Module):
         wrapped.__signature__ = sig  # type: ignore[attr-defined]
         cls.__init__ = wrapped  # type: ignore[method-assign]
 
-    # ---- examples for the net tester (tests/test_nets.py runs the same checks on every net) ----
+    # ---- examples for the net tester (tests/nets/test_nets.py runs the same checks on every net) ----
     @classmethod
     def example_args(cls) -> dict[str, Any]:
         """Tiny constructor keyword arguments (a net built in milliseconds that still takes every
