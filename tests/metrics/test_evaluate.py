@@ -30,7 +30,7 @@ def _digits(split: str, n: int, offset: int = 0) -> torch.Tensor:
 
 def test_real_digits_score_well_and_keys_are_stable():
     out = evaluate(_digits("train", 120), reference=_digits("test", 120), metrics="fid,kid,is,pr,dc", **FAST)
-    expected = {"n", "n_reference", "reference", "fid/mnist", "kid_mean/mnist", "kid_std/mnist", "is_mean/mnist",
+    expected = {"n", "n_reference", "reference", "kid_subset_size", "fid/mnist", "kid_mean/mnist", "kid_std/mnist", "is_mean/mnist",
                 "is_std/mnist", "precision/mnist", "recall/mnist", "density/mnist", "coverage/mnist"}
     assert set(out) == expected
     assert out["n"] == 120 and out["n_reference"] == 120 and out["reference"] == "array"
@@ -119,7 +119,10 @@ def test_image_folder_source(tmp_path: Path):
 def test_too_few_samples_and_bad_options_fail_early():
     few = _digits("train", 30)
     with pytest.raises(GanforgeError, match="kid: subset size 1000 is larger"):
-        evaluate(few, reference="mnist-test", metrics="kid", extractor="mnist")
+        evaluate(few, reference="mnist-test", metrics="kid", extractor="mnist", kid_subset_size=1000)
+    # left to its default, the subset size adapts to the samples there are, and the result says so
+    out = evaluate(few, reference="mnist-test", metrics="kid", extractor="mnist", kid_subsets=3, progress=True)
+    assert out["kid_subset_size"] == 30
     with pytest.raises(GanforgeError, match="is: 15 samples are too few for 10 splits"):
         evaluate(few, metrics="is", extractor="mnist", n=15)
     with pytest.raises(GanforgeError, match="unknown metric 'fdi'"):
