@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import GanforgeError
 from ..fileio import write_text
 from . import register_command
 
@@ -27,12 +28,20 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads (default: torch's own, one per core)")
     p.add_argument("--out", default=None, help="JSON file for the results (default: RUN/eval.json for runs)")
 
 
 def run(args: Any) -> int:
     import ganforge
 
+    if args.threads is not None:
+        if args.threads < 1:
+            raise GanforgeError(f"--threads {args.threads}: must be at least 1")
+        import torch
+
+        torch.set_num_threads(args.threads)
     src_path = Path(args.source)
     res = ganforge.evaluate(src_path, metrics=args.metrics, n=args.n, reference=args.reference,
                             extractor=args.extractor, batch_size=args.batch_size, seed=args.seed, device=args.device,
