@@ -86,7 +86,7 @@ RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt
              "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every", "train.eval_every", "train.eval_metrics",
              "train.eval_extractor", "train.eval_n", "train.eval_reference", "train.best_metric",
              "train.early_stop", "train.threads"}
-CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("auto", "fp32", "bf16", "fp16"),
+CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16", "auto"),
            "data.split": ("train", "test", "all")}
 
 

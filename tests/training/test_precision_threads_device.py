@@ -33,7 +33,7 @@ def cpu_bf16(monkeypatch: pytest.MonkeyPatch):
 
 def test_auto_is_the_default_and_every_choice_is_validated() -> None:
     assert TrainConfig().precision == "auto" and TrainConfig().threads is None
-    with pytest.raises(GanforgeError, match=r"train.precision = 'fp8'.*auto, fp32, bf16, fp16"):
+    with pytest.raises(GanforgeError, match=r"train.precision = 'fp8'.*fp32, bf16, fp16, auto"):
         validate(RunConfig(train=TrainConfig(precision="fp8")))
     with pytest.raises(GanforgeError, match="train.threads must be positive"):
         validate(RunConfig(train=TrainConfig(threads=0)))
