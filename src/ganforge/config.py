@@ -56,7 +56,9 @@ class TrainConfig:
     augment: str | None = None          # DiffAugment policy for every D input, e.g. "color,translation,cutout"
     ema: float | None = None            # EMA decay of generator weights (e.g. 0.999; None: off)
     ema_start: int = 0                  # step from which the EMA tracks G
-    precision: str = "fp32"             # fp32 | bf16 | fp16 (autocast)
+    precision: str = "auto"             # auto | fp32 | bf16 | fp16 (autocast); auto: bf16 where the hardware
+                                        # computes it natively, else fp32; config.yaml holds the resolved value
+    threads: int | None = None          # torch CPU threads (None: torch's default)
     seed: int = 0
     device: str = "auto"                # auto | cpu | cuda | cuda:N
     log_every: int = 50                 # steps between log lines (JSONL, TensorBoard, progress)
@@ -84,8 +86,8 @@ SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
              "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every", "train.eval_every", "train.eval_metrics",
              "train.eval_extractor", "train.eval_n", "train.eval_precision", "train.eval_reference", "train.best_metric",
-             "train.early_stop"}
-CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16"),
+             "train.early_stop", "train.threads"}
+CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16", "auto"),
            "train.eval_precision": ("fp32", "bf16"),
            "data.split": ("train", "test", "all")}
 
@@ -295,7 +297,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     positive = {"train.steps": t.steps, "data.batch_size": d.batch_size, "train.pack": t.pack,
                 "train.grid": t.grid, "train.d_steps": t.d_steps, "model.z_dim": m.z_dim,
                 "model.width": m.width, "data.resolution": d.resolution, "data.limit": d.limit,
-                "train.eval_n": t.eval_n}
+                "train.eval_n": t.eval_n, "train.threads": t.threads}
     for key, v in positive.items():
         if v is not None and v <= 0:  # integers (coerce made them so): no NaN to worry about
             raise GanforgeError(f"{key} must be positive, got {v}")

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import GanforgeError
 from ..fileio import write_text
 from . import register_command
 
@@ -32,6 +33,8 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--feature-precision", default="fp32", choices=("fp32", "bf16"),
                    help="Inception features in fp32 (exact, default: for published numbers) or bf16 (~2x faster on "
                         "CPUs with native bf16; FID within a few tenths of a percent: for monitoring)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="torch CPU threads (default: torch's own, one per core)")
     p.add_argument("--out", default=None, help="JSON file for the results (default: RUN/eval.json for runs)")
 
 
@@ -54,6 +57,12 @@ def _process_group(device: str) -> bool:
 def run(args: Any) -> int:
     import ganforge
 
+    if args.threads is not None:
+        if args.threads < 1:
+            raise GanforgeError(f"--threads {args.threads}: must be at least 1")
+        import torch
+
+        torch.set_num_threads(args.threads)
     src_path = Path(args.source)
     device = args.device
     distributed = _process_group(device)

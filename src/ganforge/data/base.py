@@ -57,6 +57,27 @@ class TensorDataset:
     def subset(self, idx: torch.Tensor) -> "TensorDataset":
         return TensorDataset({k: v[idx] for k, v in self.fields.items()}, self.info)
 
+    def tensors(self) -> list[dict[str, torch.Tensor]]:
+        """Every dict of named tensors the dataset holds (subclasses with a second domain add it)."""
+        return [self.fields]
+
+    def keep_on(self, device: torch.device, share: float = 0.5) -> bool:
+        """Move every tensor to ``device`` once when they take at most ``share`` of its free
+        memory, so batches are gathered there with no host-to-device copy per step. Returns
+        whether they moved. A no-op on the CPU (and on devices that report no free memory):
+        batches are then copied per step as before. Indexing is the same on either side and
+        the sampler's random draws stay on the CPU, so the batches, and exact resume, are unchanged."""
+        if device.type != "cuda":
+            return False
+        size = sum(v.numel() * v.element_size() for d in self.tensors() for v in d.values())
+        free, _ = torch.cuda.mem_get_info(device)
+        if size > share * free:
+            return False
+        for d in self.tensors():
+            for k in d:
+                d[k] = d[k].to(device)
+        return True
+
     @property
     def x(self) -> torch.Tensor:
         return self.fields["x"]

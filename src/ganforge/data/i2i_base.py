@@ -109,6 +109,9 @@ class UnpairedDataset(TensorDataset):
     def fields_b(self) -> dict[str, torch.Tensor]:
         return self.domain_b.fields
 
+    def tensors(self) -> list[dict[str, torch.Tensor]]:
+        return [self.fields, self.fields_b]
+
     def len_b(self) -> int:
         return len(self.domain_b)
 

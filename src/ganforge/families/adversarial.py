@@ -3,10 +3,17 @@ one class: ``gan``, ``dcgan``, ``cgan``, ``wgan`` and ``wgan-gp``.
 
 Each iteration runs the discriminator phase ``d_steps`` times (k in Algorithm 1 of Goodfellow
 et al. 2014; n_critic in WGAN), then one generator phase.
+
+One generator forward per iteration: when the D phase runs once per iteration (``d_steps`` 1),
+the D step's G forward runs with gradients, D trains on the detached fakes, and the G step
+trains G on the same fakes (:meth:`AdversarialFamily.make_fakes`). Both steps see fakes from
+the same G weights, as in the two-forward loop; D's update in between is what the G step
+trains against, as before. With ``d_steps`` > 1 each D step draws its own fakes and the G step
+draws fresh ones.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -54,6 +61,34 @@ class AdversarialFamily(Family):
         self.add_optimizer("D", ["D"], t.lr_d)
         # D's decision threshold on logits, for reporting how often D is fooled
         self.threshold = 0.5 if t.loss == "lsgan" else 0.0
+        # (the batch, the fakes with their graph) made by the D step for the G step of that batch
+        self._shared: tuple[dict[str, Tensor], Tensor] | None = None
+
+    def shares_fakes(self) -> bool:
+        """Whether the G step trains on the fakes of the D step (one G forward per iteration): when
+        the D phase runs once per iteration. Subclasses whose G step needs fresh samples say no."""
+        return self.cfg.train.d_steps == 1
+
+    def make_fakes(self, batch: dict[str, Tensor], generate: Callable[[], Tensor], for_g: bool = False) -> Tensor:
+        """The fakes ``generate()`` (N, ...) under autocast, for the D step (``for_g=False``:
+        detached) or the G step (with G's graph).
+
+        With :meth:`shares_fakes`, the D step's forward runs with gradients and keeps its
+        result for the G step of the same ``batch`` (the loop hands the G phase the batch the D
+        phase drew), which reuses it instead of calling ``generate`` again: one G forward per
+        iteration, and the random draws of the second forward are not made. Without sharing, or
+        for a G step given another batch, ``generate`` runs each time."""
+        if for_g:
+            shared, self._shared = self._shared, None
+            if shared is not None and shared[0] is batch:
+                return shared[1]
+            with self.autocast():
+                return generate()
+        share = self.shares_fakes()
+        with torch.set_grad_enabled(share), self.autocast():
+            fake = generate()
+        self._shared = (batch, fake) if share else None
+        return fake.detach()
 
     def class_count(self, info) -> int:
         """Classes to condition on (0: unconditional)."""
@@ -94,8 +129,7 @@ class AdversarialFamily(Family):
     def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         G, D = self.nets["G"], self.nets["D"]
         x, c = batch["x"], self._labels(batch)
-        with torch.no_grad(), self.autocast():
-            fake = G(G.sample_latent(x.shape[0], device=self.device), c)
+        fake = self.make_fakes(batch, lambda: G(G.sample_latent(x.shape[0], device=self.device), c))
         if self.r1_gamma:
             x = x.detach().requires_grad_(True)
         with self.autocast():
@@ -128,8 +162,9 @@ class AdversarialFamily(Family):
         G, D = self.nets["G"], self.nets["D"]
         c = self._labels(batch)
         n = batch["x"].shape[0]
+        fake = self.make_fakes(batch, lambda: G(G.sample_latent(n, device=self.device), c), for_g=True)
         with frozen(D), self.autocast():
-            fake_logits = D(self.aug(G(G.sample_latent(n, device=self.device), c)), c)
+            fake_logits = D(self.aug(fake), c)
             loss = self.loss.g(fake_logits.float())
         stats = {"g_loss": loss.detach()}
         for name, term in self.g_regularizer().items():

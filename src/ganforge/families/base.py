@@ -67,6 +67,43 @@ def register_family(name: str, cls: type["Family"], defaults: dict[str, dict[str
     return spec
 
 
+def native_bf16(device: torch.device) -> str | None:
+    """Why ``device`` computes bf16 natively (a few words for the start-up line), or None.
+
+    CPUs: AVX512-BF16 or AMX (torch's own capability queries, else the flags of /proc/cpuinfo);
+    CUDA: compute capability 8.0 (Ampere) and up. Elsewhere (older CPUs and GPUs, MPS) bf16
+    autocast is emulated and slower than fp32."""
+    if device.type == "cuda":
+        major, minor = torch.cuda.get_device_capability(device)
+        return f"CUDA compute capability {major}.{minor}" if major >= 8 else None
+    if device.type != "cpu":
+        return None
+    probes = (("AMX", "_is_amx_tile_supported"), ("AVX512-BF16", "_is_avx512_bf16_supported"))
+    found = [name for name, fn in probes if getattr(torch.cpu, fn, lambda: False)()]
+    if not found and not all(hasattr(torch.cpu, fn) for _, fn in probes):  # an older torch: read the flags
+        try:
+            flags = set(open("/proc/cpuinfo").read().split())
+        except OSError:
+            flags = set()
+        found = [name for name, flag in (("AMX", "amx_bf16"), ("AVX512-BF16", "avx512_bf16")) if flag in flags]
+    return f"this CPU has {' and '.join(found)}" if found else None
+
+
+def resolve_precision(requested: str, device: torch.device, family: type["Family"]) -> tuple[str, str]:
+    """``train.precision`` as it will run: ``auto`` becomes bf16 where ``device`` computes bf16
+    natively and ``family`` declares its nets fit for it there (:attr:`Family.auto_bf16_devices`),
+    else fp32; any other value is kept. Returns (precision, why) with ``why`` a few words for
+    the one line printed at the start ("" for an explicit choice)."""
+    if requested != "auto":
+        return requested, ""
+    hardware = native_bf16(device)
+    if hardware is None:
+        return "fp32", f"auto: no native bf16 on {device.type}"
+    if device.type not in family.auto_bf16_devices:
+        return "fp32", f"auto: {family.auto_fp32_reason or 'the family stays in fp32'} on {device.type}"
+    return "bf16", f"auto: {hardware}"
+
+
 def make_optimizer(kind: str, params: Any, lr: float, betas: tuple[float, float] | None) -> torch.optim.Optimizer:
     if kind == "adam":
         return torch.optim.Adam(params, lr=lr, betas=betas or (0.9, 0.999))
@@ -103,6 +140,11 @@ class Family:
     generator_name = "G"
     #: run sub-folders for the other exported nets (default: the net's name in lower case)
     export_names: dict[str, str] = {"D": "discriminator"}
+    #: device types on which ``--precision auto`` picks bf16 (when the hardware computes bf16
+    #: natively). A family whose nets gain nothing from bf16 on some device (LSTMs on a CPU)
+    #: leaves that type out, and says why in ``auto_fp32_reason`` (shown at the start)
+    auto_bf16_devices: tuple[str, ...] = ("cpu", "cuda")
+    auto_fp32_reason: str = ""
 
     def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device, dist: DistContext) -> None:
         self.cfg, self.info, self.device, self.dist = cfg, info, device, dist
@@ -113,7 +155,11 @@ class Family:
         #: set by the loop: True on the steps whose statistics are logged. Costly diagnostics
         #: (gradient norms) are computed only then.
         self.measure_now = True
-        precision = cfg.train.precision
+        # "auto" is resolved by the training loop before the family is built (and saved so in
+        # config.yaml); a family built directly from a config (tests, benchmarks) resolves it here
+        precision, _ = resolve_precision(cfg.train.precision, device, type(self))
+        #: the precision the steps run in: fp32, bf16 or fp16
+        self.precision = precision
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
 

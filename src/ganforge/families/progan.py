@@ -71,8 +71,7 @@ class ProGANFamily(ImageFamily):
         level, alpha = self.set_stage()
         G, D = self.nets["G"], self.nets["D"]
         x, c = fade_real_images(batch["x"], level, alpha), self._labels(batch)
-        with torch.no_grad(), self.autocast():
-            fake = G(G.sample_latent(x.shape[0], device=self.device), c)
+        fake = self.make_fakes(batch, lambda: G(G.sample_latent(x.shape[0], device=self.device), c))
         with self.autocast():
             x_in, fake_in = self.aug(x), self.aug(fake)
             real_logits, fake_logits = D(x_in, c).float(), D(fake_in, c).float()

@@ -152,6 +152,10 @@ def update_rollout(rollout_net: SeqGANGenerator, g: SeqGANGenerator, rate: float
 class SeqGANFamily(Family):
     """SeqGAN: MLE pre-training, D pre-training, then REINFORCE with Monte-Carlo rollout rewards."""
 
+    # --precision auto: CPU LSTM/GRU kernels have no bf16 fast path (bf16 only adds casts)
+    auto_bf16_devices = ("cuda",)
+    auto_fp32_reason = "its LSTMs run no faster in bf16"
+
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)
         if info.kind != "tokens":

@@ -109,8 +109,7 @@ class StyleGANFamily(ImageFamily):
         """Logistic D loss on ``batch["x"]`` (N, C, H, W) in [-1, 1] against N mixed-style fakes."""
         G, D = self.nets["G"], self.nets["D"]
         x, c = batch["x"], self._labels(batch)
-        with torch.no_grad(), self.autocast():
-            fake = G.synthesis(self.latents(x.shape[0], c), "random")
+        fake = self.make_fakes(batch, lambda: G.synthesis(self.latents(x.shape[0], c), "random"))
         with self.autocast():
             real_logits, fake_logits = D(self.aug(x), c).float(), D(self.aug(fake), c).float()
         loss = d_loss_bce(real_logits, fake_logits)
@@ -133,8 +132,8 @@ class StyleGANFamily(ImageFamily):
         """Non-saturating G loss on N mixed-style fakes (N = the last batch's size)."""
         G, D = self.nets["G"], self.nets["D"]
         c = self._labels(batch)
+        fake = self.make_fakes(batch, lambda: G.synthesis(self.latents(batch["x"].shape[0], c), "random"), for_g=True)
         with frozen(D), self.autocast():
-            fake = G.synthesis(self.latents(batch["x"].shape[0], c), "random")
             loss = g_loss_nonsaturating(D(self.aug(fake), c).float())
         return {"g_loss": loss.detach(), "g_grad_norm": self.update("G", loss, grad_norm=True)}
 

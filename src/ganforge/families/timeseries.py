@@ -67,6 +67,10 @@ def g_losses(G: nn.Module, D: nn.Module, batch: dict[str, Tensor], generator: to
 class TimeSeriesFamily(Family):
     """Recurrent GAN for windows (N, T, F) of a series (RCGAN-style LSTM generator and critic)."""
 
+    # --precision auto: CPU LSTM/GRU kernels have no bf16 fast path (bf16 only adds casts)
+    auto_bf16_devices = ("cuda",)
+    auto_fp32_reason = "its recurrent nets run no faster in bf16"
+
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)
         if info.kind != "series" or len(info.shape) != 2:

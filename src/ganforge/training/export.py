@@ -45,10 +45,10 @@ def save_samples(ctx: "TrainContext", step: int, path: Path) -> None:
     x = family.sample(cfg.train.grid, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
     if kind == "points":
         many = family.sample(_REFERENCE_POINTS, generator=torch.Generator().manual_seed(cfg.train.seed), net=G)
-        save_points(many, path, reference=dataset.x[:_REFERENCE_POINTS], title=f"step {step}")
+        save_points(many, path, reference=dataset.x[:_REFERENCE_POINTS].cpu(), title=f"step {step}")
     elif kind in SAMPLE_PLOTS:  # other kinds draw themselves (ganforge.plots)
         # evenly spaced real samples (neighbouring windows of a series overlap almost entirely)
-        real = dataset.x[torch.linspace(0, len(dataset) - 1, min(cfg.train.grid, len(dataset))).long()]
+        real = dataset.x[torch.linspace(0, len(dataset) - 1, min(cfg.train.grid, len(dataset))).long()].cpu()
         SAMPLE_PLOTS.get(kind)(x.float().cpu(), path, dataset.info, real=real, title=f"step {step}")
     elif x.dim() == 4:  # images, or image-to-image rows (input | output | target)
         save_grid(x, path, nrow=family.grid_nrow(G, cfg.train.grid))

@@ -26,7 +26,7 @@ from .export import export_models, save_samples
 from .hooks import Hook, ProgressBar, TrainContext, call_hook, watching
 from .logging import METRICS_NAME, RunLogger, plot_losses, truncate_metrics
 from .sampler import BatchSampler
-from .setup import CONFIG_NAME, open_run, pick_device, resolve_config, seed_everything
+from .setup import CONFIG_NAME, open_run, pick_device, resolve_config, seed_everything, settle_precision
 from .state import restore_training_state, rng_state, training_state
 from .stats import StatsCollector, check_divergence, declared_losses
 
@@ -66,17 +66,34 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     """Train ``cfg`` and return where the run lives. See :func:`ganforge.train` for the public API.
 
     ``hooks`` are called at every log step on every process, before the built-in health
-    monitor, evaluation (these two run on the main process only) and progress bar."""
+    monitor, evaluation (these two run on the main process only) and progress bar.
+    ``train.threads`` sets torch's CPU thread count for the run (restored afterwards)."""
     validate(cfg)  # ranges first: a bad value is named before any data is read or net is built
+    before = torch.get_num_threads()
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    try:
+        return _train(cfg, resume, overwrite, hooks)
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | None) -> TrainResult:
     dist = init_distributed(cfg.train.device)
     dataset = build_dataset(cfg.data)
     cfg = resolve_config(cfg, dataset.info.kind)
     t = cfg.train
     out = Path(t.out)
     ckpt_path = out / CHECKPOINT_NAME
-    ckpt = open_run(cfg, out, resume, overwrite)
-
     device = pick_device(t.device, dist)
+    requested_precision = t.precision
+    ckpt = open_run(cfg, out, resume, overwrite)
+    precision_line = settle_precision(cfg, device, requested_precision)
+    if dist.is_main:
+        print(precision_line)
+    dataset.keep_on(device)  # when it fits: no host-to-device copy per batch
+
     seed_everything(t.seed)
     family = FAMILIES.get(cfg.family).cls(cfg, dataset.info, device, dist)
     for net in family.nets.values():

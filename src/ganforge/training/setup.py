@@ -43,6 +43,21 @@ def pick_device(pref: str, dist: DistContext) -> torch.device:
     return torch.device(pref)
 
 
+def settle_precision(cfg: RunConfig, device: torch.device, requested: str) -> str:
+    """Resolve ``cfg.train.precision`` in place for ``device`` (``auto``: bf16 where the hardware
+    and the family allow it, see :func:`ganforge.families.base.resolve_precision`), so that
+    config.yaml and the checkpoint hold the precision the run trains in. ``requested`` is the
+    value before :func:`open_run`, which on ``--resume`` replaces auto by the saved precision.
+    Returns the one line printed at the start, e.g. ``precision: bf16 (auto: this CPU has AVX512-BF16)``."""
+    from ..families.base import resolve_precision
+
+    precision, why = resolve_precision(cfg.train.precision, device, FAMILIES.get(cfg.family).cls)
+    cfg.train.precision = precision
+    if requested == "auto" and not why:
+        why = "auto: as the run was started"
+    return f"precision: {precision} ({why or 'train.precision'})"
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's, numpy's and torch's global RNGs."""
     random.seed(seed)
@@ -51,7 +66,13 @@ def seed_everything(seed: int) -> None:
 
 
 def _same_config(saved: dict[str, Any], cfg: RunConfig, source: Path, out: Path) -> None:
-    """Refuse to continue a run whose saved config differs from ``cfg`` outside RESUMABLE."""
+    """Refuse to continue a run whose saved config differs from ``cfg`` outside RESUMABLE.
+
+    ``train.precision = auto`` takes the saved (resolved) precision, so a run started with auto
+    continues in the precision it started in, on any machine; an explicit precision must match."""
+    saved_precision = (saved.get("train") or {}).get("precision")
+    if cfg.train.precision == "auto" and isinstance(saved_precision, str):
+        cfg.train.precision = saved_precision
     diffs = {k: v for k, v in config_from_dict(saved, source=str(source)).diff(cfg).items() if k not in RESUMABLE}
     if diffs:
         lines = "; ".join(f"{k}: checkpoint {a!r} vs now {b!r}" for k, (a, b) in diffs.items())
