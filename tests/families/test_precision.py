@@ -26,15 +26,17 @@ BF, FP = torch.bfloat16, torch.float32
 
 # family -> (overrides, {phase: the dtypes of the hooked outputs, in call order, under bf16})
 EXPECTED: dict[str, tuple[dict, dict[str, list[torch.dtype]]]] = {
-    # D step: G (fakes), D(real), D(fake), D(interpolates) for the gradient penalty
-    "progan": ({}, {"D": [BF, BF, BF, BF], "G": [BF, BF]}),
-    # D step: mapping (2 latents: mixing), D(real), D(fake); R1: D(real); PL: 2 mappings
+    # D step: G (fakes), D(real), D(fake), D(interpolates) for the gradient penalty; G step: D of
+    # the D step's fakes (one generator forward per iteration, see Family.shares_fakes)
+    "progan": ({}, {"D": [BF, BF, BF, BF], "G": [BF]}),
+    # D step: mapping (2 latents: mixing), D(real), D(fake); R1: D(real); G step: D of the shared
+    # fakes; PL: 2 mappings
     "stylegan": ({"options.style_mixing_prob": 1.0},
-                 {"D": [BF, BF, BF, BF], "R1": [BF], "G": [BF, BF, BF], "PL": [BF, BF]}),
+                 {"D": [BF, BF, BF, BF], "R1": [BF], "G": [BF], "PL": [BF, BF]}),
     # D step: G, D(real) (the fakes go through D.forward_with_q, not hooked); G step: G
     "infogan": ({}, {"D": [BF, BF], "G": [BF]}),
     "sngan": ({"options.conditional": False}, {"D": [BF, BF, BF], "G": [BF, BF]}),
-    "biggan": ({"options.conditional": False}, {"D": [BF, BF, BF], "G": [BF, BF]}),
+    "biggan": ({"options.conditional": False}, {"D": [BF, BF, BF], "G": [BF]}),  # d_steps 1: shared fakes
 }
 
 
