@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..layers import ConditionalBatchNorm2d, FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, pack_samples
+from ..layers import FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, pack_samples
 from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
@@ -36,7 +36,7 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)) and m.affine:  # conditional BN: no affine
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
 
@@ -46,11 +46,8 @@ class DCGANGenerator(GeneratorMixin, Net):
     """``G(z, c) -> x`` with x in [-1, 1] of shape (N, *out_shape)."""
 
     def __init__(self, z_dim: int = 100, out_shape: Sequence[int] = (1, 28, 28), width: int = 64,
-                 num_classes: int = 0, embed_dim: int = 50, max_channels: int = 1024, cond: str = "embed") -> None:
+                 num_classes: int = 0, embed_dim: int = 50, max_channels: int = 1024) -> None:
         super().__init__()
-        if cond not in ("embed", "cbn"):
-            raise ValueError(f"cond must be 'embed' or 'cbn', got {cond!r}")
-        self.cond = cond if num_classes else "embed"
         channels, height, width_px = out_shape
         if height != width_px:
             raise ValueError(f"DCGAN needs square images, got out_shape={tuple(out_shape)}")
@@ -58,15 +55,6 @@ class DCGANGenerator(GeneratorMixin, Net):
         base, n_up = _plan(height)
         chans = [min(width * 2 ** i, max_channels) for i in reversed(range(n_up))]  # e.g. [128, 64]
         self.base, self.c0 = base, chans[0]
-        if self.cond == "cbn":
-            self.embed = None
-            self.fc = nn.Linear(z_dim, chans[0] * base * base, bias=False)
-            self.cbns = nn.ModuleList([ConditionalBatchNorm2d(c, num_classes) for c in chans])
-            self.convs = nn.ModuleList([nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False)
-                                        for cin, cout in zip(chans[:-1], chans[1:])])
-            self.out = nn.Sequential(nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1), nn.Tanh())
-            dcgan_init(self)
-            return
         self.embed = nn.Embedding(num_classes, embed_dim) if num_classes else None
         in_dim = z_dim + (embed_dim if num_classes else 0)
         self.fc = nn.Sequential(nn.Linear(in_dim, chans[0] * base * base, bias=False),
@@ -87,15 +75,6 @@ class DCGANGenerator(GeneratorMixin, Net):
         return generator_example_inputs(self, n, generator)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.cond == "cbn":
-            if c is None:
-                raise ValueError("conditional generator needs class labels c")
-            onehot = torch.nn.functional.one_hot(c.long(), self.num_classes).to(z.dtype)
-            h = self.fc(z).view(z.shape[0], self.c0, self.base, self.base)
-            h = torch.relu(self.cbns[0](h, onehot))
-            for conv, cbn in zip(self.convs, self.cbns[1:]):
-                h = torch.relu(cbn(conv(h), onehot))
-            return self.out(h)
         if self.embed is not None:
             if c is None:
                 raise ValueError("conditional generator needs class labels c")
@@ -115,8 +94,7 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
     """
 
     def __init__(self, in_shape: Sequence[int] = (1, 28, 28), width: int = 64, num_classes: int = 0,
-                 cond: str = "projection", norm: str = "batch", pack: int = 1, max_channels: int = 1024,
-                 proj_pool: bool = False) -> None:
+                 cond: str = "projection", norm: str = "batch", pack: int = 1, max_channels: int = 1024) -> None:
         super().__init__()
         channels, height, width_px = in_shape
         if height != width_px:
@@ -140,9 +118,7 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
         self.body = nn.Sequential(*layers)
         feat = chans[-1] * base * base
         self.head = sn(nn.Linear(feat, 1))
-        self.proj_pool, self.last_c = proj_pool, chans[-1]
-        proj_dim = chans[-1] if proj_pool else feat
-        self.proj = ProjectionHead(num_classes, proj_dim) if num_classes and cond == "projection" else None
+        self.proj = ProjectionHead(num_classes, feat) if num_classes and cond == "projection" else None
         dcgan_init(self)
 
     @classmethod
@@ -158,12 +134,3 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
         if self.num_classes and self.cond == "concat":
             x = torch.cat([x, label_maps(c, self.num_classes, x)], dim=1)
         return self.body(pack_samples(x, self.pack)).flatten(1)
-
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if not self.proj_pool or self.proj is None:
-            return super().forward(x, c)
-        if c is None:
-            raise ValueError("conditional discriminator needs class labels c")
-        h = self.features(x, c)
-        pooled = h.view(h.shape[0], self.last_c, -1).sum(-1)
-        return self.head(h).squeeze(1) + self.proj(pooled, c)
