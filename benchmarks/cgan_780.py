@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from advanced_families_table import run_one  # noqa: E402
+from advanced_families_table import SIZES, run_one  # noqa: E402
 
 import ganforge  # noqa: E402
 from ganforge.imageio import save_grid  # noqa: E402
@@ -58,15 +58,19 @@ def main() -> None:
     ap.add_argument("--runs", default="runs/cgan780")
     ap.add_argument("--grid", required=True)
     ap.add_argument("--out", default="benchmarks/results/cgan_780s.jsonl")
+    ap.add_argument("--set", action="append", default=[], help="KEY=JSON override on top of the defaults, "
+                    "e.g. train.lr_d=1e-4 (a trial; the table's rows use none)")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    SIZES["cgan"] = {**SIZES["cgan"], **extra}
     with tempfile.TemporaryDirectory() as tmp:  # run_one's own 8-column grid is not kept
         row = run_one("cgan", args.data, args.budget, Path(args.runs), Path(tmp), "mnist", args.n)
     G = ganforge.load(Path(args.runs) / f"cgan-{args.data}")
     row.update(per_class_fid(G, args.data))
     labels = torch.arange(8 * G.num_classes) % G.num_classes  # row r, column c: class c, latent r
     save_grid(ganforge.sample(G, len(labels), seed=0, labels=labels), Path(args.grid), nrow=G.num_classes)
-    row["grid"] = args.grid
+    row["grid"], row["set"] = args.grid, extra
     print(json.dumps(row), flush=True)
     with open(args.out, "a") as f:
         f.write(json.dumps(row) + "\n")
