@@ -34,8 +34,8 @@ from typing import Any
 import torch
 
 from ..errors import GanforgeError
-from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
 from .class_spread import class_spread
+from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
 from .frechet import fid_from_features
 from .inception_score import inception_score
 from .kid import kid
