@@ -3,8 +3,11 @@ the same image of a class (recall 0.000 on MNIST at 780 CPU s; benchmarks/result
 cgan_diversity_trials.jsonl); D now reads the label as one-hot planes beside the image."""
 from __future__ import annotations
 
+import pytest
 import torch
 
+from ganforge.apps.features import discriminator_features
+from ganforge.errors import GanforgeError
 from ganforge.families import FAMILIES
 from gf_family import build_family, first_batch, run_iteration
 
@@ -19,6 +22,10 @@ def test_cgan_discriminator_reads_the_label_at_its_input():
     D.eval()
     with torch.no_grad():
         assert not torch.allclose(D(x, torch.zeros(8, dtype=torch.long)), D(x, torch.ones(8, dtype=torch.long)))
+    # its features depend on the label, so feature extraction (ganforge features) asks for labels
+    with pytest.raises(GanforgeError, match="give labels"):
+        discriminator_features(D, x)
+    assert discriminator_features(D, x, labels=torch.zeros(8, dtype=torch.long)).shape[0] == 8
 
 
 def test_cgan_trains_and_its_generator_uses_z_within_a_class():
