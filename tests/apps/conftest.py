@@ -12,11 +12,14 @@ import ganforge
 
 @pytest.fixture(scope="session")
 def cgan_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 3-step cgan on 64 digits upscaled to 28 px, width 8: run folder with generator/ and discriminator/."""
+    """A 3-step cgan on 64 digits upscaled to 28 px, width 8: run folder with generator/ and discriminator/.
+    Its D keeps the projection head (cgan's default D reads labels at its input since issue 17), so
+    that its features need no labels, as the feature tests expect."""
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("apps") / "cgan"
     ganforge.train("cgan", **{"data.name": "digits", "data.resolution": 28, "data.limit": 64, "data.batch_size": 16,
-                              "model.width": 8, "model.z_dim": 8, "train.steps": 3, "train.out": str(out),
+                              "model.width": 8, "model.z_dim": 8, "model.d_kwargs": {"cond": "projection"},
+                              "train.steps": 3, "train.out": str(out),
                               "train.progress": False, "train.tensorboard": False, "train.sample_every": 0})
     return out
 

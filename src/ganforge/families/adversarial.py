@@ -201,9 +201,13 @@ register_family(
     help="DCGAN (Radford et al. 2016): strided (transposed) convolutions, batch norm, Adam 2e-4 beta1 0.5")
 register_family(
     "cgan", ConditionalFamily,
-    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},
+    # D reads the label as one-hot planes beside the image (cond="concat"): with the projection
+    # head instead, each class collapsed to one image (issue 17;
+    # docs/families.md#cgan-the-label-enters-d-at-its-input)
+    {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100, "d_kwargs": {"cond": "concat"}},
      "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN}, **_POINTS},
-    help="conditional GAN (Mirza & Osindero 2014) on DCGAN nets: class embedding in G, projection D; --class at sampling")
+    help="conditional GAN (Mirza & Osindero 2014) on DCGAN nets: class embedding in G, label planes into D; "
+         "--class at sampling")
 register_family(
     "wgan", AdversarialFamily,
     {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},

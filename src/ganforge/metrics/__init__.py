@@ -1,7 +1,8 @@
 """Evaluation metrics: feature extractors, FID, KID, Inception Score, precision/recall,
-density/coverage, toy mode coverage, matched (clustering) accuracy and code information
-(:mod:`.clustering`), the :func:`evaluate` entry point, and PSNR/SSIM for image-to-image
-models (:mod:`.image_quality`)."""
+density/coverage, within-class diversity (:mod:`.class_spread`), toy mode coverage, matched
+(clustering) accuracy and code information (:mod:`.clustering`), the :func:`evaluate` entry
+point, and PSNR/SSIM for image-to-image models (:mod:`.image_quality`)."""
+from .class_spread import class_spread
 from .clustering import code_information, infogan_code_scores, matched_accuracy
 from .evaluate import METRICS, class_accuracy, evaluate
 from .features import EXTRACTORS, build_extractor, extract
@@ -18,6 +19,7 @@ __all__ = [
            "TOY_MODES",
            "build_extractor",
            "class_accuracy",
+           "class_spread",
            "code_information",
            "density_coverage",
            "evaluate",

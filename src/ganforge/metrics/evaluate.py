@@ -14,6 +14,8 @@ Keys (``<ext>`` is the extractor name, ``inception`` or ``mnist``):
 ``coverage/<ext>``       coverage
 ``class_acc/mnist``      accuracy of the MNIST classifier on conditional samples
 ``class_acc/mnist/<c>``  the same for class c
+``class_spread/<ext>``   within-class diversity of samples with known labels (see
+                         :mod:`.class_spread`; reported with every feature metric)
 ``n``                    number of evaluated images
 ``n_reference``          number of reference images (when a reference is used)
 ``reference``            the reference's name
@@ -32,6 +34,7 @@ from typing import Any
 import torch
 
 from ..errors import GanforgeError
+from .class_spread import class_spread
 from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
 from .frechet import fid_from_features
 from .inception_score import inception_score
@@ -177,6 +180,9 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
     # class_acc uses the MNIST classifier's logits; shared with is_mean/mnist when both are asked for.
     clf = build_extractor("mnist", device=dev) if "class_acc" in wanted and "mnist" not in logits else None
     clf_logits: list[torch.Tensor] = logits.get("mnist", []) if "class_acc" in wanted else []
+    # labels are kept whenever the source knows them: class_acc, and class_spread beside every
+    # feature metric (a conditional generator that ignores z is seen in any evaluation)
+    keep_labels = "class_acc" in wanted or (src.labels_known and bool(feat_metrics))
     ys: list[torch.Tensor] = []
     part = current_part(distributed)
     batches = src.batches(batch_size, part=part)
@@ -192,7 +198,7 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
             chunks.append(extractors[e].logits(x).cpu())
         if clf is not None:
             clf_logits.append(clf.logits(x).cpu())
-        if "class_acc" in wanted:
+        if keep_labels:
             ys.append(y.cpu())
 
     def everyone(chunks: list[torch.Tensor]) -> torch.Tensor:
@@ -201,9 +207,10 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
 
     all_feats = {e: everyone(chunks) for e, chunks in feats.items()}
     all_logits = {e: everyone(chunks) for e, chunks in logits.items()}
+    if keep_labels:
+        all_ys = everyone(ys)
     if "class_acc" in wanted:
         all_clf = all_logits["mnist"] if clf is None else everyone(clf_logits)
-        all_ys = everyone(ys)
 
     out: dict[str, Any] = {"n": src.count}
     if "kid" in wanted:
@@ -226,6 +233,8 @@ def evaluate(source: Any, reference: Any = "mnist-test", metrics: str | Sequence
                 out[f"precision/{e}"], out[f"recall/{e}"] = precision_recall(ref["features"], f, k=pr_k)
             if "dc" in wanted:
                 out[f"density/{e}"], out[f"coverage/{e}"] = density_coverage(ref["features"], f, k=dc_k)
+            if keep_labels:
+                out[f"class_spread/{e}"] = class_spread(f, all_ys)
         if e in logits:
             out[f"is_mean/{e}"], out[f"is_std/{e}"] = inception_score(logits=all_logits[e], splits=is_splits)
     if "class_acc" in wanted:
