@@ -27,6 +27,14 @@ IMAGE_SMOKE: dict[str, Any] = {"data.name": "digits", "data.resolution": 32, "da
                                "data.batch_size": 8, "model.z_dim": 8}
 
 
+def next_power_of_two(side: int, smallest: int) -> int:
+    """The smallest power of two that is at least ``side`` and ``smallest`` (28 -> 32)."""
+    p = smallest
+    while p < side:
+        p *= 2
+    return p
+
+
 class ImageFamily(AdversarialFamily):
     """Base of the advanced image families. Subclasses set ``width_kwarg`` (the nets' width
     argument: ``ch``, ``channel_max``, ``width``), ``options_cls`` and, where the loss is part

@@ -164,6 +164,14 @@ class Family:
         self.scaler = torch.amp.GradScaler(device.type) if precision == "fp16" else None
 
     # --- what subclasses implement -------------------------------------------------------
+    @classmethod
+    def image_side(cls, side: int) -> int:
+        """The image side (px) this family's nets take for data whose images are ``side`` px:
+        ``side`` itself by default. A family whose nets support only some sizes returns the
+        nearest one it supports, and the loop resizes the data to it when the user did not set
+        ``data.resolution`` (saying so in one line)."""
+        return side
+
     def phases(self) -> list[Phase]:
         raise NotImplementedError
 

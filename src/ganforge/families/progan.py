@@ -26,7 +26,7 @@ from torch import Tensor
 
 from ..losses import d_loss_wasserstein, gradient_penalty
 from ..nets.progan import fade_real_images, progan_schedule
-from ._image_base import IMAGE_SMOKE, ImageFamily
+from ._image_base import IMAGE_SMOKE, ImageFamily, next_power_of_two
 from .base import Phase, register_family
 
 
@@ -43,6 +43,11 @@ class ProGANOptions:
 
 class ProGANFamily(ImageFamily):
     """ProGAN: stage from the iteration count, WGAN-GP + drift D step, WGAN G step."""
+
+    @classmethod
+    def image_side(cls, side: int) -> int:
+        """Powers of two >= 4 only: 28 px MNIST is resized to 32."""
+        return next_power_of_two(side, 4)
 
     options_cls = ProGANOptions
     width_kwarg = "channel_max"

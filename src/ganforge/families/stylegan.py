@@ -35,7 +35,7 @@ import torch
 from torch import Tensor
 
 from ..losses import d_loss_bce, g_loss_nonsaturating, r1_penalty
-from ._image_base import IMAGE_SMOKE, ImageFamily
+from ._image_base import IMAGE_SMOKE, ImageFamily, next_power_of_two
 from .base import Phase, frozen, make_optimizer, register_family
 
 
@@ -65,6 +65,11 @@ def lazy_regularization_adam(lr: float, betas: tuple[float, float], interval: in
 
 class StyleGANFamily(ImageFamily):
     """StyleGAN2-style training: mixing, lazy R1, optional path length, EMA."""
+
+    @classmethod
+    def image_side(cls, side: int) -> int:
+        """Powers of two >= 8 only: 28 px MNIST is resized to 32."""
+        return next_power_of_two(side, 8)
 
     options_cls = StyleGANOptions
     width_kwarg = "channel_max"

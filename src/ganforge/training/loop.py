@@ -26,7 +26,7 @@ from .export import export_models, save_samples
 from .hooks import Hook, ProgressBar, TrainContext, call_hook, watching
 from .logging import METRICS_NAME, RunLogger, plot_losses, truncate_metrics
 from .sampler import BatchSampler
-from .setup import CONFIG_NAME, open_run, pick_device, resolve_config, seed_everything, settle_precision
+from .setup import CONFIG_NAME, fit_image_side, open_run, pick_device, resolve_config, seed_everything, settle_precision
 from .state import restore_training_state, rng_state, training_state
 from .stats import StatsCollector, check_divergence, declared_losses
 
@@ -81,7 +81,8 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
 
 def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | None) -> TrainResult:
     dist = init_distributed(cfg.train.device)
-    dataset = build_dataset(cfg.data)
+    dataset = fit_image_side(cfg, build_dataset(cfg.data), build_dataset,
+                             say=print if dist.is_main else (lambda _: None))
     cfg = resolve_config(cfg, dataset.info.kind)
     t = cfg.train
     out = Path(t.out)

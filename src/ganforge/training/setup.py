@@ -30,6 +30,24 @@ def resolve_config(cfg: RunConfig, kind: str) -> RunConfig:
     return validate(cfg)
 
 
+def fit_image_side(cfg: RunConfig, dataset: Any, build: Any, say: Any = print) -> Any:
+    """The dataset at the image side the family's nets take (``Family.image_side``): when the
+    user left ``data.resolution`` unset and the data's side is one the nets do not support
+    (28 px MNIST for StyleGAN), set ``data.resolution`` to the nearest supported side, say so in
+    one line, and build the data again at that side. A side the user asked for is kept (the
+    family then names what it accepts)."""
+    if dataset.info.kind != "image" or cfg.data.resolution is not None:
+        return dataset
+    side = int(dataset.info.shape[-1])
+    want = FAMILIES.get(cfg.family).cls.image_side(side)
+    if want == side:
+        return dataset
+    say(f"{cfg.family}: resizing {dataset.info.name} from {side} to {want} px (the side its nets take; "
+        f"set --resolution to choose)")
+    cfg.data.resolution = want
+    return build(cfg.data)
+
+
 def pick_device(pref: str, dist: DistContext) -> torch.device:
     """The device of ``train.device`` (auto: this process's GPU when CUDA is present, else the CPU)."""
     if pref == "auto":
