@@ -146,15 +146,17 @@ def latents(G: nn.Module, n: int, seed: int | None = None, **kw: Any) -> Tensor:
 
 @torch.no_grad()
 def generate(G: nn.Module, z: Tensor, labels: Tensor | None = None, batch_size: int = 256, **kw: Any) -> Tensor:
-    """G(z, labels) in batches, on G's device, in eval mode; returns a CPU tensor (images
-    clamped to [-1, 1])."""
+    """G(z, labels) in batches, on G's device, in eval mode; returns a CPU tensor: float32 (images
+    clamped to [-1, 1]), or the integer ids a token generator (SeqGAN) returns."""
     was = G.training
     G.eval()
     outs = []
     try:
         for i in range(0, z.shape[0], batch_size):
             c = labels[i:i + batch_size] if labels is not None else None
-            outs.append(G(z[i:i + batch_size], c, **kw).float().cpu())
+            out = G(z[i:i + batch_size], c, **kw)
+            # token generators return integer ids: keep them integers (images/values as float32)
+            outs.append((out.float() if out.is_floating_point() else out).cpu())
     finally:
         G.train(was)
     x = torch.cat(outs)

@@ -79,3 +79,20 @@ def test_seqgan_bad_inputs(corpus, tmp_path, capsys) -> None:
     for argv, message in cases:
         assert main([*argv, "--out", str(tmp_path / "x"), *QUIET]) == 2, argv
         assert message in capsys.readouterr().err, argv
+
+
+def test_sampling_a_token_generator_returns_integer_ids(tmp_path) -> None:
+    """``ganforge.sample`` of a SeqGAN generator gives int64 token ids, not floats (issue 17)."""
+    import torch
+
+    import ganforge
+    from ganforge.families import FAMILIES
+
+    out = tmp_path / "seq"
+    ganforge.train("seqgan", **{**FAMILIES.get("seqgan").smoke, "train.steps": 2, "train.out": str(out),
+                                "train.progress": False, "train.tensorboard": False, "train.sample_every": 0})
+    G = ganforge.load(out)
+    x = ganforge.sample(G, 4, seed=0)
+    assert x.dtype == torch.int64 and x.shape == (4, G.max_len)
+    assert int(x.min()) >= 0 and int(x.max()) < G.vocab_size
+    assert torch.equal(x, ganforge.sample(G, 4, seed=0))
