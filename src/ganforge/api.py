@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor, nn
 
-from .config import RunConfig, apply_overrides, config_from_dict, load_yaml
+from .config import RunConfig, apply_overrides, config_from_dict, load_yaml, validate
 from .errors import GanforgeError
 
 
@@ -74,6 +74,7 @@ def train(family_or_config: str | os.PathLike[str] | RunConfig | dict[str, Any] 
 
         if hooks:
             raise GanforgeError(f"hooks watch the training loop; {cfg.family!r} fits itself and takes none")
+        validate(cfg)  # the same range checks as the loop's, before any data is read
         result = RUN_KINDS.get(cfg.family).train(cfg, resume, overwrite)
         plot_losses(result.out / "metrics.jsonl", result.out / "loss.png")  # the loop draws its runs' own
         return result

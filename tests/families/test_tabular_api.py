@@ -95,3 +95,10 @@ def test_train_on_the_builtin_adult_table(tmp_path):
     gan = ganforge.load(result.out)
     assert "income" in gan.discrete_columns_ and len(ganforge.sample(gan, 30, seed=0)) == 30
     assert ganforge.evaluate(result.out, n=200)["reference"] == "table:adult"
+
+
+def test_tabular_settings_get_the_loops_range_checks(tmp_path) -> None:
+    """A run kind is validated like a loop family: a NaN learning rate is a named error before
+    any data is read (issue 18)."""
+    with pytest.raises(GanforgeError, match=r"train.lr_g = nan"):
+        ganforge.train("tabular", data="table:/no/such/file.csv", out=str(tmp_path / "t"), **{"train.lr_g": float("nan")})
