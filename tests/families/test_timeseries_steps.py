@@ -6,22 +6,8 @@ import torch
 from ganforge.data.base import DataInfo
 from ganforge.errors import GanforgeError
 from gf_family import build_family, output_dtypes
-
-CASES = [
-    ({}, None),
-    ({"num_classes": 3}, "y"),
-    ({"context_len": 5}, "context"),
-]
-
-
-def _batch(kind, n=8, t=12, f=2):
-    gen = torch.Generator().manual_seed(0)
-    b = {"x": torch.randn(n, t, f, generator=gen)}
-    if kind == "y":
-        b["y"] = torch.randint(0, 3, (n,), generator=gen)
-    if kind == "context":
-        b["context"] = torch.randn(n, 5, f, generator=gen)
-    return b
+from gf_series import CASES
+from gf_series import series_batch as _batch
 
 
 def _family(kind, **overrides):

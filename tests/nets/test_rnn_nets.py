@@ -4,23 +4,8 @@ import pytest
 import torch
 
 from ganforge.nets import build_net, load_model, save_model
-
-
-CASES = [
-    ({}, None),
-    ({"num_classes": 3}, "y"),
-    ({"context_len": 5}, "context"),
-]
-
-
-def _batch(kind, n=8, t=12, f=2):
-    gen = torch.Generator().manual_seed(0)
-    b = {"x": torch.randn(n, t, f, generator=gen)}
-    if kind == "y":
-        b["y"] = torch.randint(0, 3, (n,), generator=gen)
-    if kind == "context":
-        b["context"] = torch.randn(n, 5, f, generator=gen)
-    return b
+from gf_series import CASES
+from gf_series import series_batch as _batch
 
 
 def _nets(extra, cell="lstm"):

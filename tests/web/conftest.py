@@ -8,15 +8,13 @@ reason, only when /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import json
-import threading
 import os
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from webtools import CHROMIUM, CHROMIUM_ARGS, HEALTH, metric_record
+from webtools import CHROMIUM, CHROMIUM_ARGS, HEALTH, metric_record, running_server
 
 
 @pytest.fixture(scope="session")
@@ -61,20 +59,8 @@ def live_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def server(tiny_run: Path, translator_run: Path, live_run: Path) -> Iterator[str]:
     """The real uvicorn server on 127.0.0.1 and a free port, in a thread; yields its base URL."""
-    from ganforge.web.server import make_server, url_of
-
-    srv, sock = make_server([tiny_run, translator_run, live_run], host="127.0.0.1", port=0)
-    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    t.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        if time.time() > deadline or not t.is_alive():
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.02)
-    yield url_of(sock).rstrip("/")
-    srv.should_exit = True
-    t.join(timeout=5)
-    sock.close()
+    with running_server([tiny_run, translator_run, live_run]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from webtools import call
+from webtools import call, running_server
 
 from ganforge.nets import build_net, save_model
 
@@ -58,20 +56,8 @@ def runs_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def damaged_server(runs_root: Path) -> Iterator[str]:
-    from ganforge.web.server import make_server, url_of
-
-    srv, sock = make_server([runs_root], host="127.0.0.1", port=0)
-    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    t.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        if time.time() > deadline or not t.is_alive():
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.02)
-    yield url_of(sock).rstrip("/")
-    srv.should_exit = True
-    t.join(timeout=5)
-    sock.close()
+    with running_server([runs_root]) as url:
+        yield url
 
 
 REQUESTS = [("GET", "", None), ("POST", "/grid", {"seed": 0, "n": 4}), ("POST", "/render", {"z": [0.0] * 8}),

@@ -1,11 +1,15 @@
 """Helpers shared by the web tests (imported by name: pytest puts this folder on sys.path)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import threading
+import time
 import urllib.error
 import urllib.request
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying to reach Google's hosts.
@@ -34,3 +38,25 @@ def call(base: str, path: str, body: Any = None, method: str | None = None, raw:
             return r.status, r.read(), r.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
         return e.code, e.read(), e.headers.get("Content-Type", "")
+
+
+@contextlib.contextmanager
+def running_server(roots: list[Path]) -> Iterator[str]:
+    """The real uvicorn server over ``roots`` on 127.0.0.1 and a free port, in a thread; yields
+    its base URL and stops it on exit."""
+    from ganforge.web.server import make_server, url_of
+
+    srv, sock = make_server(roots, host="127.0.0.1", port=0)
+    t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    t.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        if time.time() > deadline or not t.is_alive():
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.02)
+    try:
+        yield url_of(sock).rstrip("/")
+    finally:
+        srv.should_exit = True
+        t.join(timeout=5)
+        sock.close()
