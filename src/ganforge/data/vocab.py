@@ -20,30 +20,36 @@ from ..errors import GanforgeError
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
-MODES = ("word", "char")
+MODES = ("word", "char", "smiles")
 
 # Words (with an inner apostrophe: don't, o'clock) and single punctuation marks.
 _WORD_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+# SMILES tokens (Schwaller et al. 2019): bracket atoms ([nH], [C@@H], [O-]) whole, the two-letter
+# organic-subset atoms Cl and Br, ring-closure numbers %10..%99, then single characters.
+SMILES_RE = re.compile(r"\[[^\]]+\]|Br|Cl|%\d{2}|[BCNOPSFIbcnops]|[()=#\-+\\/:~@?>*$.]|\d")
 # Punctuation that is written attached to the previous word when decoding word tokens.
 _NO_SPACE_BEFORE = set(".,;:!?)]}%'")
 _NO_SPACE_AFTER = set("([{$")
 
 
 def tokenize(text: str, mode: str = "word", lowercase: bool = False) -> list[str]:
-    """Split ``text`` into word tokens (words and punctuation marks) or characters."""
+    """Split ``text`` into word tokens (words and punctuation marks), characters or SMILES
+    tokens (atoms, bonds, branches, ring closures; see :data:`SMILES_RE`)."""
     if mode not in MODES:
         raise GanforgeError(f"tokens: {mode!r} is not a tokenization; use one of {', '.join(MODES)}")
     if lowercase:
         text = text.lower()
     if mode == "char":
         return list(text)
+    if mode == "smiles":
+        return SMILES_RE.findall(text)
     return _WORD_RE.findall(text)
 
 
 def detokenize(tokens: Sequence[str], mode: str = "word") -> str:
     """Join tokens back into text: characters are concatenated; words are joined by spaces,
     except before closing punctuation and after opening brackets."""
-    if mode == "char":
+    if mode in ("char", "smiles"):
         return "".join(tokens)
     out: list[str] = []
     for tok in tokens:
