@@ -340,6 +340,9 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
                                             **kw)
     if n is not None and n <= 0:
         raise GanforgeError(f"--n must be positive, got {n} (n= in Python)")
+    own = _own_metrics(source, run, metrics, n, reference, seed, progress, kw)
+    if own is not None:
+        return own
     if run is not None:
         source = run
         if run.suffix in (".npy", ".npz"):
@@ -380,6 +383,48 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
     kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
     return _evaluate(source, reference=reference, metrics=metrics or "fid,kid,is,pr", n=n or 10000,
                      extractor=extractor, batch_size=batch_size, seed=seed, device=device, progress=progress, **kw)
+
+
+def _own_metrics(source: Any, run: Path | None, metrics: str | None, n: int | None, reference: Any, seed: int,
+                 progress: bool, kw: dict[str, Any]) -> dict[str, Any] | None:
+    """The metrics of a data kind that has its own (:data:`ganforge.metrics.evaluate.KIND_EVALUATORS`,
+    e.g. molecules): a run or generator of that kind, or a file of its samples (``.smi``); None
+    for everything else."""
+    from .metrics.evaluate import KIND_EVALUATORS, kind_of_suffix
+
+    extra = {k: kw[k] for k in ("n_reference",) if kw.get(k) is not None}
+    if run is not None and run.is_file():
+        kind = kind_of_suffix(run.suffix)
+        if kind is None:
+            return None
+        ev = KIND_EVALUATORS.get(kind)
+        samples = ev.read(run)
+        if n is not None:
+            if n > len(samples):
+                raise GanforgeError(f"--n {n}: {run} holds only {len(samples)} samples")
+            samples = samples[:n]
+        return ev.evaluate(samples, None, reference=reference, metrics=metrics, seed=seed, progress=progress, **extra)
+    if run is not None:
+        if not (run / "generator" / "config.json").is_file() and not (run / "config.json").is_file():
+            return None
+        from .nets import read_model_config
+
+        meta = read_model_config(run / "generator" if (run / "generator").is_dir() else run).get("meta") or {}
+    else:
+        meta = getattr(source, "meta", None) or {}
+    kind = meta.get("kind") if isinstance(meta, dict) else None
+    if kind not in KIND_EVALUATORS:
+        return None
+    from .plots import info_from_meta
+
+    ev = KIND_EVALUATORS.get(kind)
+    G = load(run) if run is not None else source
+    n = n or ev.default_n
+    if progress:
+        print(f"sampling {n} from the generator (seed {seed})")
+    x = sample(G, n, seed=seed)
+    return ev.evaluate(x, info_from_meta(meta), reference=reference, metrics=metrics, seed=seed, progress=progress,
+                       **extra)
 
 
 def _load_array(path: Path) -> Any:

@@ -64,3 +64,24 @@ def write_tokens(x: Any, G: Any, args: argparse.Namespace) -> str:
         write_text(args.out, "\n".join(lines) + "\n", "the generated text")
         return f"wrote {len(lines)} sequences to {args.out}"
     return "\n".join(lines)
+
+
+@register_sample_writer("smiles", help="SMILES, one molecule per line: printed, or written to --out FILE.smi/.txt "
+                                       "(.png: an RDKit grid of the first 16; .npy: the token ids)")
+def write_smiles(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..plots import info_from_meta
+    from ..plots.molecules import decode_smiles, grid_image
+    from ..fileio import save_pil
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix == ".npy":
+        save_npy(x.long().numpy(), out, "the token ids")
+        return f"wrote {len(x)} token sequences (ids) to {out}"
+    smiles = decode_smiles(x, info_from_meta(getattr(G, "meta", {})))
+    if out is not None and out.suffix == ".png":
+        save_pil(grid_image(smiles[:16], title=f"{min(16, len(smiles))} generated molecules"), out, "the molecule grid")
+        return f"drew {min(16, len(smiles))} of {len(smiles)} generated molecules to {out}"
+    if out is not None:
+        write_text(out, "\n".join(smiles) + "\n", "the generated SMILES")
+        return f"wrote {len(smiles)} SMILES to {out}"
+    return "\n".join(smiles)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -96,10 +96,16 @@ def d_loss(d: SeqGANDiscriminator, real: Tensor, fake: Tensor, l2_head: float = 
 
 @torch.no_grad()
 def mc_rewards(x: Tensor, rollout_net: SeqGANGenerator, d: SeqGANDiscriminator, n_rollouts: int = 16,
-               generator: torch.Generator | None = None) -> Tensor:
+               generator: torch.Generator | None = None,
+               score: Callable[[Tensor], Tensor] | None = None) -> Tensor:
     """(N, T) float rewards in [0, 1]: column t-1 is the mean over ``n_rollouts`` completions of
     the prefix x[:, :t] of sigmoid(D(completion)); the last column is sigmoid(D(x)). D runs in
-    eval mode (no dropout), as in the official code."""
+    eval mode (no dropout), as in the official code. ``score`` (sequences (M, T) -> (M,) float
+    in [0, 1]) replaces sigmoid(D(.)) as the reward of a complete sequence (ORGAN mixes D with a
+    chemistry objective there)."""
+    if score is None:
+        def score(seqs: Tensor) -> Tensor:
+            return torch.sigmoid(d(seqs).float())
     if n_rollouts < 1:
         raise GanforgeError(f"n_rollouts must be >= 1, got {n_rollouts}")
     n, t_max = x.shape
@@ -109,8 +115,8 @@ def mc_rewards(x: Tensor, rollout_net: SeqGANGenerator, d: SeqGANDiscriminator, 
     for t in range(1, t_max):
         # Rows ordered (rollout, sequence): one rollout call serves all n_rollouts at once.
         done = rollout_net.rollout(x[:, :t].repeat(n_rollouts, 1), t_max, generator=generator)
-        cols.append(torch.sigmoid(d(done).float()).view(n_rollouts, n).mean(dim=0))
-    cols.append(torch.sigmoid(d(x).float()))
+        cols.append(score(done).view(n_rollouts, n).mean(dim=0))
+    cols.append(score(x))
     d.train(was_training)
     return torch.stack(cols, dim=1)
 
@@ -156,17 +162,24 @@ class SeqGANFamily(Family):
     auto_bf16_devices = ("cuda",)
     auto_fp32_reason = "its LSTMs run no faster in bf16"
 
+    #: the data kinds it trains on, how to get them, and its options (subclasses change these)
+    data_kinds: tuple[str, ...] = ("tokens",)
+    data_help = "token sequences (text:PATH, seqgan-oracle)"
+    options_cls: type = SeqGANOptions
+    min_rollouts = 1
+
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)
-        if info.kind != "tokens":
-            raise GanforgeError(f"family {cfg.family!r} trains on token sequences (text:PATH, seqgan-oracle); "
+        if info.kind not in self.data_kinds:
+            raise GanforgeError(f"family {cfg.family!r} trains on {self.data_help}; "
                                 f"dataset {info.name!r} is of kind {info.kind!r}")
-        o = self.opts = parse_options(cfg.options, SeqGANOptions, cfg.family)
+        o = self.opts = parse_options(cfg.options, self.options_cls, cfg.family)
         if o.baseline not in BASELINES:
             raise GanforgeError(f"--option baseline={o.baseline!r} (family {cfg.family!r}): accepted values are "
                                 f"{', '.join(BASELINES)}")
-        if o.n_rollouts < 1:
-            raise GanforgeError(f"--option n_rollouts={o.n_rollouts} (family {cfg.family!r}): must be >= 1")
+        if o.n_rollouts < self.min_rollouts:
+            raise GanforgeError(f"--option n_rollouts={o.n_rollouts} (family {cfg.family!r}): must be >= "
+                                f"{self.min_rollouts}")
         if not 0.0 <= o.rollout_rate <= 1.0:
             raise GanforgeError(f"--option rollout_rate={o.rollout_rate} (family {cfg.family!r}): must be in [0, 1]")
         ex, m = info.extra, cfg.model

@@ -262,3 +262,43 @@ def class_accuracy(logits: torch.Tensor, labels: torch.Tensor, key: str = "class
         per_class.append(acc)
     out[key] = float(sum(per_class) / len(per_class))
     return out
+
+
+# --- kinds of data with metrics of their own (molecules, ...) ---------------------------------------
+
+from dataclasses import dataclass as _dataclass  # noqa: E402
+from typing import Callable as _Callable  # noqa: E402
+
+from ..registry import Registry as _Registry  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class KindEvaluator:
+    """How ``ganforge eval`` measures generators of one data kind (``DataInfo.kind``).
+
+    evaluate(samples, info, reference=None, metrics=None, n_reference=None, seed=0,
+    progress=False) -> flat dict, where ``samples`` are the generator's outputs (or what
+    ``read`` gave for a file) and ``info`` the dataset's DataInfo (None for a file);
+    default_n: samples drawn when ``--n`` is not given; suffixes: files of samples it reads
+    with read(path) (e.g. ``.smi``)."""
+
+    evaluate: _Callable[..., dict[str, Any]]
+    default_n: int
+    suffixes: tuple[str, ...] = ()
+    read: _Callable[[Any], Any] | None = None
+
+
+KIND_EVALUATORS: _Registry[KindEvaluator] = _Registry("data-kind evaluator")
+
+
+def register_kind_evaluator(kind: str, evaluator: KindEvaluator, help: str = "") -> KindEvaluator:
+    KIND_EVALUATORS.register(kind, evaluator, help=help)
+    return evaluator
+
+
+def kind_of_suffix(suffix: str) -> str | None:
+    """The data kind whose evaluator reads sample files with this suffix, if any."""
+    for name in KIND_EVALUATORS:
+        if suffix.lower() in KIND_EVALUATORS.get(name).suffixes:
+            return name
+    return None
