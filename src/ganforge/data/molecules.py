@@ -3,7 +3,7 @@
 
 ``moses`` reads the benchmark's files as they ship inside the PyPI wheel ``molsets`` 0.3.1
 (``moses/dataset/data/{train,test,test_scaffolds}.csv.gz``: 1,584,663 training, 176,074 test
-and 176,226 scaffold-test SMILES from ZINC). The wheel is installed with ``--no-deps`` and only
+and 176,225 scaffold-test SMILES from ZINC). The wheel is installed with ``--no-deps`` and only
 its data files are read: the package itself is never imported (its requirements are old).
 ``data.split`` picks ``train``, ``test`` or ``test_scaffolds``; ``--limit N`` takes N molecules
 of the split chosen by a seeded shuffle (option ``seed``), for CPU runs.

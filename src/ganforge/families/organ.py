@@ -31,7 +31,6 @@ from torch import Tensor
 
 from ..data.vocab import vocab_from_info
 from ..errors import GanforgeError
-from ..metrics.molecules import load_objective
 from .base import register_family
 from .seqgan import SeqGANFamily, SeqGANOptions, mc_rewards, pg_loss, update_rollout
 
@@ -73,6 +72,9 @@ class OrganFamily(SeqGANFamily):
         self.vocab = vocab_from_info(info)
         if self.vocab is None:
             raise GanforgeError(f"family {cfg.family!r}: dataset {info.name!r} carries no SMILES vocabulary")
+        # imported here: the metrics package is not loaded at start-up (`ganforge list`)
+        from ..metrics.molecules import load_objective
+
         self.objective: Callable[[list[str]], list[float]] | None = \
             None if o.reward == "none" else load_objective(o.reward)
         self._cache: dict[str, float] = {}
