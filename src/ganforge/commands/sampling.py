@@ -214,7 +214,8 @@ def run_sample(args: Any) -> int:
         raise GanforgeError(f"--truncation: {e}") from None
     given: Any = None
     if args.latent is not None:
-        given = read_latent(args.latent, int(getattr(G, "z_dim", 0) or 0))
+        z_dim = int(getattr(G, "z_dim", 0) or 0)
+        given = read_latent(args.latent, tuple(G.sample_latent(1).shape[1:]) if z_dim > 0 else (z_dim,))
         n, lat_kw = len(given), {}  # a saved latent already carries any truncation applied when it was drawn
     elif args.n <= 0:
         raise GanforgeError(f"--n must be positive, got {args.n}")
@@ -283,22 +284,29 @@ def sample_chunks(G: Any, n: int, seed: int, given: Any, label: int | None, lat_
         yield generate(G, z, cond, **fwd_kw)
 
 
-def read_latent(path: str, z_dim: int) -> Any:
-    """Latent vectors (N, z_dim) float32 from a .npy file holding (N, z_dim) or (z_dim,)."""
+def read_latent(path: str, shape: int | tuple[int, ...]) -> Any:
+    """Latents (N, *shape) float32 from a .npy file holding (N, *shape), one latent (*shape), or
+    flattened ones (N, prod(shape)) as the web page's ``latent.npy`` holds them. ``shape`` is one
+    latent's shape: (z_dim,) for most generators, (steps, z_dim) for recurrent ones."""
     import torch
 
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    size = int(np.prod(shape))
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
         raise GanforgeError(f"--latent {path}: cannot read a .npy array ({e})") from None
-    if arr.ndim == 1:
+    if arr.shape == shape or (arr.ndim == 1 and arr.shape[0] == size):
         arr = arr[None]
-    if arr.ndim != 2 or arr.shape[1] != z_dim or not np.issubdtype(arr.dtype, np.number):
-        raise GanforgeError(f"--latent {path}: expected a numeric array of shape (N, {z_dim}) or ({z_dim},), "
-                            f"got {arr.dtype} {arr.shape}")
+    ok = np.issubdtype(arr.dtype, np.number) and arr.ndim >= 2 and (
+        tuple(arr.shape[1:]) == shape or (arr.ndim == 2 and arr.shape[1] == size))
+    if not ok:
+        want = f"(N, {shape[0]}) or ({shape[0]},)" if len(shape) == 1 else \
+            f"(N, {', '.join(map(str, shape))}), ({', '.join(map(str, shape))}) or flattened (N, {size})"
+        raise GanforgeError(f"--latent {path}: expected a numeric array of shape {want}, got {arr.dtype} {arr.shape}")
     if not np.isfinite(arr).all():
         raise GanforgeError(f"--latent {path}: contains NaN or infinite values")
-    return torch.from_numpy(arr.astype(np.float32))
+    return torch.from_numpy(arr.astype(np.float32).reshape(len(arr), *shape))
 
 
 def add_interpolate(p: Any) -> None:
