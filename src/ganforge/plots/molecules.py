@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import torch
 
-from . import register_sample_plot
+from . import register_sample_plot, register_sample_tiles
 from ..data.vocab import format_samples, vocab_from_info
 
 
@@ -54,3 +54,26 @@ def plot_smiles(samples: torch.Tensor, path: str | Path, info: Any, real: torch.
     write_text(out.with_suffix(".smi"), "\n".join(smiles) + "\n", "the generated SMILES")
     save_pil(grid_image(smiles[:n], title=title), out, "the molecule grid")
     return out
+
+
+@register_sample_tiles("smiles", help="each molecule drawn by RDKit, its SMILES as the caption")
+def smiles_tiles(samples: torch.Tensor, info: Any, size: int = 200) -> list[dict[str, Any]]:
+    """One tile per generated molecule: its RDKit drawing as PNG bytes (none for an invalid
+    SMILES, whose caption says so) and its SMILES."""
+    import io
+
+    from rdkit.Chem import Draw
+
+    from ..data.molecules import quiet_rdkit, to_mol
+
+    tiles = []
+    with quiet_rdkit():
+        for s in decode_smiles(samples, info):
+            mol = to_mol(s)
+            if mol is None:
+                tiles.append({"caption": f"invalid: {s}"})
+                continue
+            buf = io.BytesIO()
+            Draw.MolToImage(mol, size=(size, size)).save(buf, format="PNG")
+            tiles.append({"image": buf.getvalue(), "caption": s})
+    return tiles
