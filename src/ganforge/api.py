@@ -359,7 +359,7 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
                                             **kw)
     if n is not None and n <= 0:
         raise GanforgeError(f"--n must be positive, got {n} (n= in Python)")
-    own = _own_metrics(source, run, metrics, n, reference, seed, progress, kw)
+    own = _own_metrics(source, run, metrics, n, reference, seed, progress, device, kw)
     if own is not None:
         return own
     if run is not None:
@@ -405,10 +405,10 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
 
 
 def _own_metrics(source: Any, run: Path | None, metrics: str | None, n: int | None, reference: Any, seed: int,
-                 progress: bool, kw: dict[str, Any]) -> dict[str, Any] | None:
-    """The metrics of a data kind that has its own (:data:`ganforge.metrics.evaluate.KIND_EVALUATORS`,
-    e.g. molecules): a run or generator of that kind, or a file of its samples (``.smi``); None
-    for everything else."""
+                 progress: bool, device: str | torch.device, kw: dict[str, Any]) -> dict[str, Any] | None:
+    """The metrics of a data kind that has its own (:data:`ganforge.metrics.evaluate.KIND_EVALUATORS`:
+    molecules, music, audio): a run or generator of that kind, or a file of its samples (``.smi``);
+    None for everything else. The samples are drawn here, as ``ganforge sample`` draws them."""
     from .metrics.evaluate import KIND_EVALUATORS, kind_of_suffix
 
     extra = {k: kw[k] for k in ("n_reference",) if kw.get(k) is not None}
@@ -422,7 +422,8 @@ def _own_metrics(source: Any, run: Path | None, metrics: str | None, n: int | No
             if n > len(samples):
                 raise GanforgeError(f"--n {n}: {run} holds only {len(samples)} samples")
             samples = samples[:n]
-        return ev.evaluate(samples, None, reference=reference, metrics=metrics, seed=seed, progress=progress, **extra)
+        return ev.evaluate(samples, None, None, run=None, reference=reference, metrics=metrics, seed=seed,
+                           progress=progress, **extra)
     if run is not None:
         if not (run / "generator" / "config.json").is_file() and not (run / "config.json").is_file():
             return None
@@ -437,13 +438,16 @@ def _own_metrics(source: Any, run: Path | None, metrics: str | None, n: int | No
     from .plots import info_from_meta
 
     ev = KIND_EVALUATORS.get(kind)
-    G = load(run) if run is not None else source
+    G = load(run, device=device) if run is not None else source
     n = n or ev.default_n
+    k = int(getattr(G, "num_classes", 0) or 0)
+    labels = torch.arange(n) % k if k else None
     if progress:
-        print(f"sampling {n} from the generator (seed {seed})")
-    x = sample(G, n, seed=seed)
-    return ev.evaluate(x, info_from_meta(meta), reference=reference, metrics=metrics, seed=seed, progress=progress,
-                       **extra)
+        print(f"sampling {n} from the generator (seed {seed}" + (", each class in turn)" if k else ")"))
+    x = sample(G, n, seed=seed, labels=labels)
+    folder = run if run is not None and (run / "config.yaml").is_file() else None
+    return ev.evaluate(x, labels, info_from_meta(dict(getattr(G, "meta", {}) or meta)), run=folder,
+                       reference=reference, metrics=metrics, seed=seed, progress=progress, **extra)
 
 
 def _load_array(path: Path) -> Any:

@@ -274,13 +274,19 @@ from ..registry import Registry as _Registry  # noqa: E402
 
 @_dataclass(frozen=True)
 class KindEvaluator:
-    """How ``ganforge eval`` measures generators of one data kind (``DataInfo.kind``).
+    """How ``ganforge eval`` measures generators of one data kind (``DataInfo.kind``) that has
+    metrics of its own (molecules, music, audio): one registry, one call, for every such kind.
 
-    evaluate(samples, info, reference=None, metrics=None, n_reference=None, seed=0,
-    progress=False) -> flat dict, where ``samples`` are the generator's outputs (or what
-    ``read`` gave for a file) and ``info`` the dataset's DataInfo (None for a file);
-    default_n: samples drawn when ``--n`` is not given; suffixes: files of samples it reads
-    with read(path) (e.g. ``.smi``)."""
+    ``evaluate(samples, labels, info, *, run=None, reference=None, metrics=None, seed=0,
+    progress=False, **extra) -> flat dict``. ``ganforge.evaluate`` draws the samples itself
+    (``ganforge.sample(G, n, seed, labels)``, so evaluation sees exactly what ``ganforge sample``
+    writes): ``samples`` are the generator's outputs, ``labels`` the classes they were drawn for
+    (each class in turn for a conditional generator, else None), ``info`` the dataset's DataInfo
+    rebuilt from the generator's meta, ``run`` the run folder when one was given (its
+    ``config.yaml`` names the data and its options); for a file of samples (``suffixes``, read
+    with ``read(path)``) ``labels``, ``info`` and ``run`` are None. ``extra`` holds the options
+    the user gave that the kind may use (``n_reference``). ``default_n``: samples drawn when
+    ``--n`` is not given."""
 
     evaluate: _Callable[..., dict[str, Any]]
     default_n: int

@@ -480,8 +480,9 @@ def _reference_sets(info: Any, reference: Any, n_reference: int | None, seed: in
     raise GanforgeError(f"--reference {name}: for molecules give moses, smiles:PATH or a .smi/.csv/.txt file")
 
 
-def evaluate_smiles(samples: Any, info: Any = None, reference: Any = None, metrics: str | None = None,
-                    n_reference: int | None = None, seed: int = 0, progress: bool = False) -> dict[str, Any]:
+def evaluate_smiles(samples: Any, labels: Any = None, info: Any = None, *, run: Any = None, reference: Any = None,
+                    metrics: str | None = None, n_reference: int | None = None, seed: int = 0,
+                    progress: bool = False) -> dict[str, Any]:
     """MOSES metrics of generated molecules: ``samples`` are (N, T) SMILES token ids of a
     generator trained on ``info``'s dataset, or a list of SMILES (a file). The reference is the
     dataset's test set (MOSES: the full 176,074-molecule test set; statistics cached on disk),
