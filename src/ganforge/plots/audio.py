@@ -1,0 +1,93 @@
+"""Pictures of audio samples: log-magnitude spectrograms (time left to right, frequency 0-8 kHz
+bottom to top, an 80 dB range below each clip's loudest bin), as a grid for the training loop's
+sample pictures and ``ganforge sample``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import register_sample_plot
+from ..layers.stft import log_magnitude
+
+#: natural-log range shown below each clip's peak (80 dB: ln(10^4))
+RANGE = float(np.log(1e4))
+
+
+def spectrogram_images(waves: torch.Tensor) -> np.ndarray:
+    """Waves (N, 1, L) or (N, L) -> RGB spectrogram pictures (N, 128, 128, 3) uint8 (magma colours,
+    low frequencies at the bottom)."""
+    from matplotlib import colormaps
+
+    with torch.no_grad():
+        m = log_magnitude(waves.detach().float().cpu()).numpy()  # (N, bins, frames)
+    top = m.max(axis=(1, 2), keepdims=True)
+    unit = np.clip((m - (top - RANGE)) / RANGE, 0.0, 1.0)[:, ::-1, :]
+    rgb = colormaps["magma"](unit)[..., :3]
+    return (rgb * 255).round().astype(np.uint8)
+
+
+def spectrogram_png(wave: torch.Tensor, scale: int = 1) -> bytes:
+    """One clip's spectrogram as PNG bytes (128 x 128 px, times ``scale``)."""
+    import io
+
+    from PIL import Image
+
+    img = Image.fromarray(spectrogram_images(wave.reshape(1, -1))[0])
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _grid(images: np.ndarray, ncol: int, pad: int = 2) -> np.ndarray:
+    n, h, w, _ = images.shape
+    nrow = -(-n // ncol)
+    out = np.full((nrow * (h + pad) + pad, ncol * (w + pad) + pad, 3), 255, np.uint8)
+    for i, im in enumerate(images):
+        r, c = divmod(i, ncol)
+        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = im
+    return out
+
+
+def _columns(n: int, info: Any) -> int:
+    k = int(getattr(info, "num_classes", 0) or len(getattr(info, "class_names", None) or []))
+    return k if k and n % k == 0 and k <= 10 else min(8, n)
+
+
+@register_sample_plot("audio", help="log-magnitude spectrograms of generated (and real) clips, a grid each")
+def plot_audio(samples: torch.Tensor, path: str | Path, info: Any, real: torch.Tensor | None = None,
+               title: str = "", n_clips: int = 32, labels: list[str] | None = None) -> Path:
+    """Spectrograms of up to ``n_clips`` generated clips (and as many real ones, if given) as a
+    PNG; ``labels`` names the generated clips' classes in the caption."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fake = spectrogram_images(samples[:n_clips])
+    panels = [("generated", fake)]
+    if real is not None:
+        panels.append(("real", spectrogram_images(real[:n_clips])))
+    ncol = _columns(len(fake), info)
+    grids = [(name, len(imgs), _grid(imgs, ncol)) for name, imgs in panels]
+    height = sum(g.shape[0] for _, _, g in grids) / 100 + 0.5 * len(grids)
+    fig, axes = plt.subplots(len(grids), 1, figsize=(max(4.0, grids[0][2].shape[1] / 100), height), squeeze=False)
+    for ax, (name, count, g) in zip(axes[:, 0], grids):
+        ax.imshow(g, interpolation="nearest")
+        ax.set_axis_off()
+        caption = f"{name}: {count} clips, spectrograms 0-8 kHz (bottom to top), 1 s"
+        if name == "generated" and labels:
+            caption += " | classes: " + ", ".join(labels[:ncol])
+        ax.set_title(caption if not title or name != "generated" else f"{title} - {caption}", fontsize=8)
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from ..fileio import atomic_write
+
+    atomic_write(out, lambda f: fig.savefig(f, format="png", dpi=100), "the spectrogram grid")
+    plt.close(fig)
+    return out
