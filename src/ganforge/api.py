@@ -340,6 +340,11 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
                                             **kw)
     if n is not None and n <= 0:
         raise GanforgeError(f"--n must be positive, got {n} (n= in Python)")
+    audio = _audio_generator(run, source, device)
+    if audio is not None:  # audio clips: the spoken-digit classifier's metrics (ganforge.metrics.audio)
+        from .metrics.audio import evaluate_audio
+
+        return evaluate_audio(audio, metrics=metrics, n=n, reference=reference, seed=seed, progress=progress)
     if run is not None:
         source = run
         if run.suffix in (".npy", ".npz"):
@@ -380,6 +385,22 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
     kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
     return _evaluate(source, reference=reference, metrics=metrics or "fid,kid,is,pr", n=n or 10000,
                      extractor=extractor, batch_size=batch_size, seed=seed, device=device, progress=progress, **kw)
+
+
+def _audio_generator(run: Path | None, source: Any, device: str | torch.device) -> nn.Module | None:
+    """The generator to evaluate when ``source`` is (a run or saved folder of) a generator of audio clips."""
+    if isinstance(source, nn.Module):
+        return source if (getattr(source, "meta", {}) or {}).get("kind") == "audio" else None
+    if run is None or not run.is_dir():
+        return None
+    from .nets import read_model_config
+
+    folder = run if (run / "config.json").is_file() else run / "generator"
+    if not (folder / "config.json").is_file():
+        return None
+    if (read_model_config(folder).get("meta") or {}).get("kind") != "audio":
+        return None
+    return load(folder, device=device)
 
 
 def _load_array(path: Path) -> Any:

@@ -14,6 +14,7 @@ a projection term (Miyato & Koyama 2018).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -187,3 +188,74 @@ class SpecGANGenerator(GeneratorMixin, Net):
 
     def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
         return self.to_wave(self.spectrogram(z, c))
+
+
+@register_net("spoken_digit_classifier", help="small CNN on log-magnitude spectrograms (16 kHz clips -> 10 digit "
+                                              "logits), used by the audio metrics")
+class SpokenDigitClassifier(Net):
+    """Waves (N, 1, 16384) -> raw logits (N, num_classes): the normalised log-magnitude
+    spectrogram (128 x 128, the moments ``spec_mean`` / ``spec_std`` of its training clips),
+    average-pooled to 64 x 64, four conv (3x3) + ReLU + 2x2 max-pool stages (16, 32, 64, 128
+    channels), global average pooling to ``features`` (128), dropout, a linear head. Trained by
+    ``scripts/train_spoken_digit_classifier.py`` and shipped in ``ganforge/assets/``."""
+
+    def __init__(self, num_classes: int = 10, width: int = 16, spec_mean: Sequence[float] | None = None,
+                 spec_std: Sequence[float] | None = None, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.num_classes, self.clip_shape = num_classes, (1, CLIP_SAMPLES)
+        mean = torch.tensor(list(spec_mean), dtype=torch.float32) if spec_mean is not None else torch.zeros(BINS)
+        std = torch.tensor(list(spec_std), dtype=torch.float32) if spec_std is not None else torch.ones(BINS)
+        self.register_buffer("spec_mean", mean, persistent=False)
+        self.register_buffer("spec_std", std, persistent=False)
+        layers: list[nn.Module] = [nn.AvgPool2d(2)]
+        cin = 1
+        for i in range(4):
+            cout = width * 2 ** i
+            layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(True), nn.MaxPool2d(2)]
+            cin = cout
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = cin
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(cin, num_classes)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"num_classes": 3, "width": 2}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
+        """Waves (n, 1, 16384) in [-1, 1]."""
+        return (torch.rand(n, *self.clip_shape, generator=generator) * 2 - 1,)
+
+    def spectrogram(self, wave: Tensor) -> Tensor:
+        from ..layers.stft import log_magnitude, normalise
+
+        return normalise(log_magnitude(wave), self.spec_mean, self.spec_std)
+
+    def features(self, wave: Tensor) -> Tensor:
+        """(N, 1, 16384) -> (N, feature_dim) pooled features (for Frechet distances)."""
+        return self.body(self.spectrogram(wave)).mean((2, 3))
+
+    def forward(self, wave: Tensor) -> Tensor:
+        return self.head(self.drop(self.features(wave)))
+
+
+def default_digit_classifier_dir() -> Path:
+    """The folder of the spoken-digit classifier that ships inside the package."""
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("ganforge"))) / "assets" / "spoken_digit_classifier"
+
+
+def load_digit_classifier(path: str | Path | None = None, device: str | torch.device = "cpu") -> SpokenDigitClassifier:
+    """The bundled (or a given) spoken-digit classifier, in eval mode with frozen weights."""
+    from ..errors import GanforgeError
+    from .base import load_model
+
+    d = Path(path) if path is not None else default_digit_classifier_dir()
+    if not (d / "model.safetensors").is_file():
+        raise GanforgeError(f"{d}: no trained spoken-digit classifier here; run "
+                            f"scripts/train_spoken_digit_classifier.py")
+    net = load_model(d, map_location=device)
+    if not isinstance(net, SpokenDigitClassifier):
+        raise GanforgeError(f"{d}: holds a {type(net).__name__}, not a spoken_digit_classifier")
+    return net.requires_grad_(False).eval()
