@@ -75,7 +75,7 @@ def main() -> None:
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         print(f"epoch {epoch + 1}: loss {total / len(train):.4f}, test accuracy "
               f"{accuracy(net, test.x, test.y):.4f} ({time.time() - t0:.0f} s)", flush=True)
     acc_train, acc_test = accuracy(net, train.x, train.y), accuracy(net, test.x, test.y)
