@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import register_sample_plot
+from . import register_sample_plot, register_sample_tiles
 from ..layers.stft import log_magnitude
 
 #: natural-log range shown below each clip's peak (80 dB: ln(10^4))
@@ -94,3 +94,27 @@ def plot_audio(samples: torch.Tensor, path: str | Path, info: Any, real: torch.T
     atomic_write(out, lambda f: fig.savefig(f, format="png", dpi=100), "the spectrogram grid")
     plt.close(fig)
     return out
+
+
+@register_sample_tiles("audio", help="each clip as its spectrogram picture and a playable 16-bit WAV")
+def audio_tiles(samples: torch.Tensor, info: Any) -> list[dict[str, Any]]:
+    """One tile per clip (N, 1, L): ``image`` its spectrogram (PNG, 128 x 128), ``audio`` the clip
+    as a WAV file at the data's sample rate, ``caption`` its peak level."""
+    from ..data.audio_io import SAMPLE_RATE, wav_bytes
+
+    rate = int((getattr(info, "extra", None) or {}).get("sample_rate", SAMPLE_RATE))
+    waves = samples.detach().float().cpu()
+    pngs = spectrogram_images(waves)
+    tiles = []
+    for wave, img in zip(waves, pngs):
+        import io
+
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="PNG")
+        peak = float(wave.abs().max())
+        level = f"peak {20 * np.log10(peak):.0f} dBFS" if peak > 0 else "silent"
+        tiles.append({"image": buf.getvalue(), "audio": wav_bytes(wave.numpy().reshape(-1), rate),
+                      "caption": f"{wave.numel() / rate:.2f} s, {level}"})
+    return tiles
