@@ -60,9 +60,9 @@ def _columns(n: int, info: Any) -> int:
 
 @register_sample_plot("audio", help="log-magnitude spectrograms of generated (and real) clips, a grid each")
 def plot_audio(samples: torch.Tensor, path: str | Path, info: Any, real: torch.Tensor | None = None,
-               title: str = "", n_clips: int = 32, labels: list[str] | None = None) -> Path:
+               title: str = "", n_clips: int = 32, labels: list[str] | None = None, what: str = "generated") -> Path:
     """Spectrograms of up to ``n_clips`` generated clips (and as many real ones, if given) as a
-    PNG; ``labels`` names the generated clips' classes in the caption."""
+    PNG; ``labels`` names the first clips' classes in the caption, ``what`` says what they are."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,7 +72,7 @@ def plot_audio(samples: torch.Tensor, path: str | Path, info: Any, real: torch.T
     if 0 < k <= 10 and min(len(samples), n_clips) >= k:  # whole rows of classes (samples i has class i % k)
         n_clips = min(len(samples), n_clips) // k * k
     fake = spectrogram_images(samples[:n_clips])
-    panels = [("generated", fake)]
+    panels = [(what, fake)]
     if real is not None:
         panels.append(("real", spectrogram_images(real[:n_clips])))
     ncol = _columns(len(fake), info)
@@ -83,9 +83,9 @@ def plot_audio(samples: torch.Tensor, path: str | Path, info: Any, real: torch.T
         ax.imshow(g, interpolation="nearest")
         ax.set_axis_off()
         caption = f"{name}: {count} clips, spectrograms 0-8 kHz (bottom to top), 1 s"
-        if name == "generated" and labels:
+        if name == what and labels:
             caption += " | classes: " + ", ".join(labels[:ncol])
-        ax.set_title(caption if not title or name != "generated" else f"{title} - {caption}", fontsize=8)
+        ax.set_title(caption if not title or name != what else f"{title} - {caption}", fontsize=8)
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
