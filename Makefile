@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_STEPS ?= 2000
 
-.PHONY: demo test install test-deps chromium slow bench clean
+.PHONY: demo test install test-deps chromium audio-packages slow bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else echo "make test: install Debian's chromium (sudo apt-get install chromium) for the browser tests"; fi; }
 
-test-deps: $(VENV)/.test-installed chromium
+# Debian's espeak-ng (spoken-digits) and hydrogen-drumkits (drums) give the audio datasets; the tests
+# fall back to tiny generated clips only where they are missing
+audio-packages:
+	@{ command -v espeak-ng >/dev/null 2>&1 && [ -d /usr/share/hydrogen/data/drumkits ]; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q espeak-ng hydrogen-drumkits; \
+	  else echo "make test: install Debian's espeak-ng and hydrogen-drumkits (sudo apt-get install espeak-ng hydrogen-drumkits) for the audio datasets"; fi; }
+
+test-deps: $(VENV)/.test-installed chromium audio-packages
 
 demo: install
 	$(BIN)/ganforge train dcgan --data mnist --steps $(DEMO_STEPS) --batch-size 64 --ema 0.999 \

@@ -85,3 +85,36 @@ def write_smiles(x: Any, G: Any, args: argparse.Namespace) -> str:
         write_text(out, "\n".join(smiles) + "\n", "the generated SMILES")
         return f"wrote {len(smiles)} SMILES to {out}"
     return "\n".join(smiles)
+@register_sample_writer("audio", help="a folder (--out, default sounds/) of 16 kHz WAV files (sample_000_CLASS.wav) "
+                                      "and spectrograms.png; --out FILE.png: the spectrogram grid only; .npy: the "
+                                      "waveforms (N, 1, 16384)")
+def write_audio(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..data.audio_io import SAMPLE_RATE, write_wav
+    from ..fileio import ensure_dir
+    from ..plots import info_from_meta
+    from ..plots.audio import plot_audio
+
+    meta = getattr(G, "meta", {}) or {}
+    info = info_from_meta(meta)
+    rate = int((meta.get("data_extra") or {}).get("sample_rate", SAMPLE_RATE))
+    out = Path(args.out or "sounds")
+    fmt = args.format or (out.suffix.lstrip(".") if out.suffix else "folder")
+    k = int(getattr(G, "num_classes", 0) or 0)
+    names = list(meta.get("class_names") or [])
+    labels = [args.label if args.label is not None else i % k for i in range(len(x))] if k else None
+    label_names = [str(names[c]) if c < len(names) else str(c) for c in labels] if labels else None
+    if fmt == "png":
+        plot_audio(x, out, info, labels=label_names)
+        return f"plotted the spectrograms of {min(len(x), 32)} of {len(x)} generated clips to {out}"
+    if fmt == "npy":
+        save_npy(x.float().numpy(), out, "the generated waveforms")
+        return f"wrote {len(x)} waveforms {tuple(x.shape[1:])} to {out}"
+    if fmt != "folder" or out.suffix:
+        raise GanforgeError(f"--out {out} (--format {fmt}): audio samples go to a folder (WAV files and "
+                            f"spectrograms.png), a .png (the grid) or a .npy (the waveforms)")
+    ensure_dir(out, "the sample folder")
+    for i, wave in enumerate(x.float().numpy()):
+        tag = "_" + "".join(ch if ch.isalnum() else "-" for ch in label_names[i]) if label_names else ""
+        write_wav(out / f"sample_{i:03d}{tag}.wav", wave.reshape(-1), rate, what="a generated clip")
+    plot_audio(x, out / "spectrograms.png", info, labels=label_names)
+    return f"wrote {len(x)} WAV files ({rate} Hz, {x.shape[-1]} samples) and spectrograms.png to {out}/"

@@ -7,5 +7,6 @@ from . import tabular  # noqa: F401,E402  (registration: table:PATH, table:adult
 from . import text, oracle  # noqa: F401,E402  (registration: text:PATH, seqgan-oracle)
 from . import molecules  # noqa: F401,E402  (registration: moses, smiles:PATH)
 from . import tokens  # noqa: F401,E402  (registration: tokens:PATH)
+from . import audio  # noqa: F401,E402  (registration: drums, spoken-digits, audio:PATH)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

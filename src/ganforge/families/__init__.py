@@ -4,6 +4,7 @@ from . import adversarial, biggan, infogan, progan, sngan, stylegan  # noqa: F40
 from . import pix2pix, cyclegan, srgan, inpaint  # noqa: F401  (registration: image-to-image, in this order)
 from . import seqgan, timeseries  # noqa: F401  (registration: text, series)
 from . import organ  # noqa: F401,E402  (registration: molecules)
+from . import wavegan, specgan  # noqa: F401,E402  (registration: audio)
 from .runkinds import RUN_KINDS, FitResult, RunKind, register_run_kind, run_kind_of
 from . import tabular  # noqa: F401,E402  (registration: the tabular run kind)
 

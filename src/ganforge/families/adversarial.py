@@ -126,10 +126,19 @@ class AdversarialFamily(Family):
     def _labels(self, batch: dict[str, Tensor]) -> Tensor | None:
         return batch["y"] if self.conditional else None
 
+    def generate(self, G: torch.nn.Module, n: int, c: Tensor | None) -> Tensor:
+        """n fakes as D judges them (a family whose D sees another form of the data, e.g.
+        SpecGAN's spectrograms, returns that form)."""
+        return G(G.sample_latent(n, device=self.device), c)
+
+    def real_input(self, batch: dict[str, Tensor]) -> Tensor:
+        """The real samples of a batch as D judges them (``x`` itself by default)."""
+        return batch["x"]
+
     def d_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         G, D = self.nets["G"], self.nets["D"]
-        x, c = batch["x"], self._labels(batch)
-        fake = self.make_fakes(batch, lambda: G(G.sample_latent(x.shape[0], device=self.device), c))
+        x, c = self.real_input(batch), self._labels(batch)
+        fake = self.make_fakes(batch, lambda: self.generate(G, x.shape[0], c))
         if self.r1_gamma:
             x = x.detach().requires_grad_(True)
         with self.autocast():
@@ -162,7 +171,7 @@ class AdversarialFamily(Family):
         G, D = self.nets["G"], self.nets["D"]
         c = self._labels(batch)
         n = batch["x"].shape[0]
-        fake = self.make_fakes(batch, lambda: G(G.sample_latent(n, device=self.device), c), for_g=True)
+        fake = self.make_fakes(batch, lambda: self.generate(G, n, c), for_g=True)
         with frozen(D), self.autocast():
             fake_logits = D(self.aug(fake), c)
             loss = self.loss.g(fake_logits.float())
