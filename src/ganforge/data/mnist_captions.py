@@ -3,7 +3,9 @@ images, each with several captions written from its label and from attributes me
 image itself, and the measured values kept, so that generated images can be checked against
 the caption they were made from with the same measurements (:mod:`ganforge.metrics.text2image`).
 
-Attributes (measured at 28 px on the gray image in [0, 1]; other sizes are resized to 28 first):
+Attributes (measured at 28 px on the gray image in [0, 1]; other sizes are resized to 28 first;
+the dataset measures its images as the model sees them, after any resize, i.e. exactly as
+generated images are measured):
 
 - digits: ``thickness`` (mean stroke width in px: twice the ink area over the ink perimeter,
   ink = pixels above 0.5; a stroke of width w and length L >> w gives w), ``slant`` (the
@@ -60,8 +62,8 @@ DIGIT_ATTRIBUTES = (
     Attribute("width", (12.5, 17.5), (("narrow", "slim"), ("mid-width",), ("wide", "broad"))),
 )
 FASHION_ATTRIBUTES = (
-    Attribute("brightness", (0.55, 0.72), (("dark", "dim"), ("mid-tone",), ("light", "bright"))),
-    Attribute("size", (0.36, 0.54), (("small", "little"), ("medium-sized",), ("large", "big"))),
+    Attribute("brightness", (0.5, 0.64), (("dark", "dim"), ("mid-tone",), ("light", "bright"))),
+    Attribute("size", (0.4, 0.58), (("small", "little"), ("medium-sized",), ("large", "big"))),
 )
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 FASHION_WORDS = (("t-shirt", "top", "tee"), ("pair of trousers", "pair of pants"), ("pullover", "sweater", "jumper"),
@@ -217,14 +219,14 @@ OPTIONS: dict[str, Any] = {"max_len": 16, "captions_per_image": 5, "seed": 0}
 
 
 def all_words(spec: CaptionedSet, labels: range = range(10)) -> list[str]:
-    """Every caption the writer can produce is made of these texts (for a vocabulary that does not
-    depend on which images were drawn): one caption per class and bin, all words named."""
+    """Every word the writer can produce is in these texts (for a vocabulary that does not depend
+    on which images were drawn): for each class, captions naming every bin, and naming none."""
     texts = []
     rng = np.random.default_rng(0)
     for label in labels:
-        for b in range(3):
+        for bins in [[b] * len(spec.attributes) for b in range(3)] + [[None] * len(spec.attributes)]:
             for _ in range(40):
-                texts.append(spec.write(rng, label, [b] * len(spec.attributes)))
+                texts.append(spec.write(rng, label, bins))
     return texts
 
 
@@ -236,7 +238,14 @@ def build_captioned(name: str, cfg: Any) -> CaptionDataset:
         if cfg.limit <= 0:
             raise GanforgeError(f"data.limit must be positive, got {cfg.limit}")
         images, labels = images[: cfg.limit], labels[: cfg.limit]
-    values = spec.measure(images)
+    x = to_unit_range(images.unsqueeze(1))
+    if cfg.channels == 3:
+        x = x.expand(-1, 3, -1, -1).contiguous()
+    elif cfg.channels not in (None, 1):
+        raise GanforgeError(f"data.channels must be 1 or 3, got {cfg.channels}")
+    x = resize_images(x, cfg.resolution or 32)
+    # measured on the images as the model sees them, the way generated images are measured
+    values = spec.measure(x)
     bins = attribute_bins(spec.attributes, values)
     # the split's seed is mixed in so train and test images get their own caption draws
     caps, cattrs = write_captions(spec, labels, bins, opts["captions_per_image"],
@@ -244,12 +253,6 @@ def build_captioned(name: str, cfg: Any) -> CaptionDataset:
     # the vocabulary of every caption the writer can make, fixed whatever the split or limit
     vocab = Vocabulary.build(all_words(spec), mode="word", lowercase=True)
     ids, counts = encode_captions(vocab, caps, opts["captions_per_image"], opts["max_len"])
-    x = to_unit_range(images.unsqueeze(1))
-    if cfg.channels == 3:
-        x = x.expand(-1, 3, -1, -1).contiguous()
-    elif cfg.channels not in (None, 1):
-        raise GanforgeError(f"data.channels must be 1 or 3, got {cfg.channels}")
-    x = resize_images(x, cfg.resolution or 32)
     attrs = [{"name": a.name, "thresholds": list(a.thresholds), "words": [list(w) for w in a.words]}
              for a in spec.attributes]
     info = caption_info(name, x, vocab, opts, caps, num_classes=10, class_names=spec.class_names,

@@ -175,7 +175,7 @@ class AttnGANFamily(Family):
         wrong = sentence.roll(1, dims=0)
         n = sentence.shape[0]
         with torch.no_grad(), self.autocast():
-            fakes, _, _ = G.stages_from(G.sample_latent(n, device=self.device), sentence, [(words, mask, 1.0)])
+            fakes, _, _ = G(G.sample_latent(n, device=self.device), text=(words, sentence, mask), all_stages=True)
         total, stats = 0.0, {}
         with self.autocast():
             for i, (real, fake) in enumerate(zip(downsampled(batch["x"], D.sides), fakes)):
@@ -201,7 +201,7 @@ class AttnGANFamily(Family):
         words, sentence, mask = self.text(cap)
         n = sentence.shape[0]
         with frozen(D), frozen(IE), self.autocast():
-            fakes, mu, logvar = G.stages_from(G.sample_latent(n, device=self.device), sentence, [(words, mask, 1.0)])
+            fakes, mu, logvar = G(G.sample_latent(n, device=self.device), text=(words, sentence, mask), all_stages=True)
             adv = 0.0
             for fake in fakes:
                 u_f, m_f = D.heads(fake, sentence)

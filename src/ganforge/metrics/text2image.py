@@ -47,15 +47,14 @@ def r_precision(image_global: torch.Tensor, sentence: torch.Tensor, tokens: torc
                             f"evaluated images have {distinct} (raise --n)")
     img = torch.nn.functional.normalize(image_global.float(), dim=-1)
     sen = torch.nn.functional.normalize(sentence.float(), dim=-1)
+    ids = torch.unique(tokens, dim=0, return_inverse=True)[1]  # one id per distinct caption text
     hits = 0
     for i in range(n):
-        cand = torch.randint(n, (4 * r,), generator=generator)
-        keep = [int(j) for j in cand if not torch.equal(tokens[j], tokens[i])][: r - 1]
-        while len(keep) < r - 1:  # rare: many equal captions; draw more
-            j = int(torch.randint(n, (1,), generator=generator))
-            if not torch.equal(tokens[j], tokens[i]):
-                keep.append(j)
-        scores = sen[[i] + keep] @ img[i]
+        keep = torch.empty(0, dtype=torch.long)
+        while len(keep) < r - 1:  # other captions' texts only; draw again while short
+            cand = torch.randint(n, (4 * r,), generator=generator)
+            keep = torch.cat([keep, cand[ids[cand] != ids[i]]])
+        scores = sen[torch.cat([torch.tensor([i]), keep[: r - 1]])] @ img[i]
         hits += int(scores[0] > scores[1:].max())
     p = hits / n
     return p, math.sqrt(p * (1 - p) / n)
@@ -135,7 +134,11 @@ def evaluate_text2image(run: str | Path, G: Any = None, n: int = 1000, seed: int
     n = min(n, len(ds))
     idx = torch.randperm(len(ds), generator=gen)[:n]
     batch = ds.get_batch(idx, gen)
-    tokens = batch["caption"]
+    # the captions as text, encoded with the run's own vocabulary (the one G and the encoders learnt)
+    from ..data.vocab import Vocabulary
+
+    texts = Vocabulary.from_dict(ds.info.extra["vocab"]).decode_batch(batch["caption"])
+    tokens = G.tokenize(texts).cpu()
     G.eval()
     fakes, sents, img_g, real_g = [], [], [], []
     for i in range(0, n, batch_size):

@@ -71,6 +71,10 @@ class TextEncoder(Net):
 
     def encode(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(words (N, D, L), sentence (N, D), mask (N, L) bool: True at real words and <eos>)."""
+        return self(tokens, all_features=True)
+
+    def forward(self, tokens: Tensor, all_features: bool = False) -> Any:
+        """The sentence feature (N, D); with ``all_features`` (words, sentence, mask) as :meth:`encode`."""
         mask = tokens != PAD_ID
         lengths = mask.sum(1).clamp_min(1)
         emb = self.drop(self.embed(tokens))
@@ -78,10 +82,7 @@ class TextEncoder(Net):
         out, (h, _) = self.lstm(packed)
         words, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
         sentence = torch.cat([h[0], h[1]], dim=1)
-        return words.transpose(1, 2), sentence, mask
-
-    def forward(self, tokens: Tensor) -> Tensor:
-        return self.encode(tokens)[1]
+        return (words.transpose(1, 2), sentence, mask) if all_features else sentence
 
 
 def _down(c_in: int, c_out: int) -> nn.Sequential:
@@ -131,15 +132,16 @@ class ImageEncoder(Net):
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(regions (N, dim, R), global (N, dim))."""
+        return self(x, all_features=True)
+
+    def forward(self, x: Tensor, all_features: bool = False) -> Any:
+        """The global feature (N, dim); with ``all_features`` (regions, global) as :meth:`encode`."""
         if tuple(x.shape[-2:]) != self.in_shape[-2:]:
             x = F.interpolate(x, size=self.in_shape[-2:], mode="bilinear", align_corners=False)
         h = self.to_regions_net(x)
         regions = self.region_proj(h).flatten(2)
         g = self.global_proj(self.deep(h).mean((2, 3)))
-        return regions, g
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.encode(x)[1]
+        return (regions, g) if all_features else g
 
 
 # --- DAMSM (AttnGAN sec. 3.3): pure functions of features -------------------------------------
@@ -339,13 +341,19 @@ class T2IGenerator(Net):
                                 [(wa.expand(z.shape[0], -1, -1), ma.expand(z.shape[0], -1), 1.0 - t),
                                  (wb.expand(z.shape[0], -1, -1), mb.expand(z.shape[0], -1), t)])[0][-1]
 
-    def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor, c: Tensor | None = None, text: tuple[Tensor, Tensor, Tensor] | None = None,
+                all_stages: bool = False) -> Any:
         """Images for latents z (N, z_dim) and captions c (N, L) token ids; c None: the empty
-        caption (<eos> alone)."""
-        if c is None:
-            c = torch.zeros(z.shape[0], 1, dtype=torch.long, device=z.device).fill_(EOS_ID)
-        words, sentence, mask = self.encode_text(c)
-        return self.stages_from(z, sentence, [(words, mask, 1.0)])[0][-1]
+        caption (<eos> alone). ``text``: the text encoder's (words, sentence, mask) instead of c
+        (the family encodes once, without gradients). ``all_stages``: (every stage's image, mu,
+        logvar) as :meth:`stages_from` gives them."""
+        if text is None:
+            if c is None:
+                c = torch.zeros(z.shape[0], 1, dtype=torch.long, device=z.device).fill_(EOS_ID)
+            text = self.encode_text(c)
+        words, sentence, mask = text
+        out = self.stages_from(z, sentence, [(words, mask, 1.0)])
+        return out if all_stages else out[0][-1]
 
 
 # --- the discriminator ------------------------------------------------------------------------
@@ -409,8 +417,13 @@ class T2IDiscriminator(Net):
         return self.stage_nets[self.sides.index(side)]
 
     def heads(self, x: Tensor, sentence: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
-        return self.stage_of(x).heads(x, sentence)
+        """(realism logits (N,), matching logits (N,) or None without a sentence feature)."""
+        return self(x, sentence, both=True)
 
-    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
-        u, m = self.heads(x, c)
+    def forward(self, x: Tensor, c: Tensor | None = None, both: bool = False) -> Any:
+        """The matching logits of images x with sentence features c (N, text_dim); without c the
+        realism logits; ``both``: the pair as :meth:`heads`."""
+        u, m = self.stage_of(x).heads(x, c)
+        if both:
+            return u, m
         return m if m is not None else u
