@@ -17,7 +17,8 @@ matching scores they share with the R-precision metric.
   Stage 0 maps [noise, c] to a low-resolution image; each further stage doubles the side after
   attending to the words (AttnGAN's F^attn: every image sub-region gets a word-context vector,
   softmax over the caption's words, pads masked).
-- ``t2i_d``: one discriminator per stage (the one matching the image side is used), each with
+- ``t2i_d``: one discriminator per stage (the one matching the image side is used; spectrally
+  normalised by default), each with
   an unconditional head (real vs fake) and a conditional head on the sentence feature (does
   the image match the caption: StackGAN/GAN-INT-CLS's matching-aware discriminator).
 """
@@ -32,6 +33,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..errors import GanforgeError
+from ..layers.spectral import apply_spectral_norm
 from .base import Net, register_net
 
 PAD_ID, EOS_ID = 0, 2  # ganforge.data.vocab's ids (nets sit below data: the values, not the import)
@@ -389,13 +391,15 @@ class T2IDiscriminator(Net):
     num_classes = 0
 
     def __init__(self, in_shape: Sequence[int] = (1, 32, 32), text_dim: int = 128, width: int = 32,
-                 stages: int = 2) -> None:
+                 stages: int = 2, spectral: bool = True) -> None:
         super().__init__()
         self.in_shape = tuple(int(s) for s in in_shape)
         self.text_dim = text_dim
         c, side = self.in_shape[0], self.in_shape[-1]
         self.sides = [side // 2 ** (stages - 1 - i) for i in range(stages)]
         self.stage_nets = nn.ModuleList([_StageD(c, s, width, text_dim) for s in self.sides])
+        if spectral:  # spectral normalization (Miyato et al. 2018) keeps D from overpowering G
+            apply_spectral_norm(self)
 
     @classmethod
     def example_args(cls) -> dict[str, Any]:
