@@ -56,7 +56,9 @@ class AttnGANOptions:
     ImageNet-pretrained Inception image encoder; with this from-scratch CNN encoder even 0.2
     made G chase the encoder with grid textures that D rejects (docs/text-to-image.md), so it
     is off by default and G is conditioned by D's matching head and the word attention]; kl_weight: weight of the
-    conditioning-augmentation KL term [1.0]; stages: generator stages, each doubling the side
+    conditioning-augmentation KL term [0.02: StackGAN/AttnGAN use 1-2 next to BCE losses; next to
+    the hinge loss's small values a weight of 1 kept the mean mu(s) near 0, so stage 0 saw little
+    of the caption]; stages: generator stages, each doubling the side
     [2]; ca_dim: conditioning-augmentation size [32]; residuals: residual blocks per
     refinement stage [2]; embed_dim, hidden: word embedding and LSTM sizes per direction (text
     features are 2 * hidden) [64, 64]; encoder_width: the image encoder's base channels [32];
@@ -66,7 +68,7 @@ class AttnGANOptions:
     damsm_steps: int = 1000
     damsm_lr: float = 0.002
     lambda_damsm: float = 0.0
-    kl_weight: float = 1.0
+    kl_weight: float = 0.02
     stages: int = 2
     ca_dim: int = 32
     residuals: int = 2
