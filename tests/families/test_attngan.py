@@ -82,7 +82,7 @@ def test_family_refuses_other_data_and_bad_options() -> None:
     with pytest.raises(GanforgeError, match="images with captions"):
         ganforge.train("attngan", **{"data.name": "digits", "train.steps": 1, "train.out": "/nonexistent/x"})
     with pytest.raises(GanforgeError, match="stages"):
-        ganforge.train("attngan", **{**TINY, "data.name": "mnist-captions", "data.resolution": 20, "data.limit": 8,
+        ganforge.train("attngan", **{**TINY, "data.name": "mnist-captions", "data.split": "test", "data.resolution": 20, "data.limit": 8,
                                      "data.options": {}, "train.steps": 1, "train.out": "/tmp/never-written-t2i"})
 
 
