@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_STEPS ?= 2000
 
-.PHONY: demo test install test-deps chromium audio-packages slow bench clean
+.PHONY: demo test install test-deps chromium audio-packages fashion-mnist slow bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,13 @@ audio-packages:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q espeak-ng hydrogen-drumkits; \
 	  else echo "make test: install Debian's espeak-ng and hydrogen-drumkits (sudo apt-get install espeak-ng hydrogen-drumkits) for the audio datasets"; fi; }
 
-test-deps: $(VENV)/.test-installed chromium audio-packages
+# Debian's Fashion-MNIST IDX files (/usr/share/datasets/fashion-mnist) for fashion-mnist(-captions)
+fashion-mnist:
+	@test -d /usr/share/datasets/fashion-mnist || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
+	  else echo "make test: install Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist)"; fi; }
+
+test-deps: $(VENV)/.test-installed chromium audio-packages fashion-mnist
 
 demo: install
 	$(BIN)/ganforge train dcgan --data mnist --steps $(DEMO_STEPS) --batch-size 64 --ema 0.999 \

@@ -10,11 +10,13 @@ __version__ = "0.1.0"
 
 from .api import (evaluate, generate, interpolate, latents, list_datasets, list_families, list_losses, list_networks,
                   load, make_config, sample, traverse, train)
+from .api import interpolate_text
 from .apps.i2i import translate
 from .config import RunConfig
 from .errors import GanforgeError, TrainingDiverged
 from .imageio import save_grid
 
 __all__ = ["train", "load", "sample", "evaluate", "generate", "latents", "interpolate", "traverse", "translate", "make_config",
+           "interpolate_text",
            "list_families", "list_datasets", "list_losses", "list_networks", "save_grid", "RunConfig",
            "GanforgeError", "TrainingDiverged", "__version__"]

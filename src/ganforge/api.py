@@ -188,12 +188,27 @@ def _is_image(G: nn.Module) -> bool:
     return len(getattr(G, "out_shape", ()) or ()) == 3
 
 
+def captions(G: nn.Module, text: str | Sequence[str], n: int) -> Tensor:
+    """Token ids (n, L) of ``text`` (one caption for all n, or n captions) for a text-to-image
+    generator (one with ``tokenize``: family attngan); unknown words are an error naming them."""
+    if not hasattr(G, "tokenize"):
+        raise GanforgeError("text/--text given, but this generator does not take captions (train family attngan on "
+                            "captioned data)")
+    texts = [text] * n if isinstance(text, str) else list(text)
+    if len(texts) == 1:
+        texts = texts * n
+    if len(texts) != n:
+        raise GanforgeError(f"text: expected one caption or {n}, got {len(texts)}")
+    return G.tokenize(texts)
+
+
 def sample(G: nn.Module | Any, n: int, seed: int | None = None, labels: int | Sequence[int] | Tensor | None = None,
-           batch_size: int = 256, **kw: Any) -> Tensor | Any:
+           batch_size: int = 256, text: str | Sequence[str] | None = None, **kw: Any) -> Tensor | Any:
     """n samples (N, *G.out_shape) from generator G; images are in [-1, 1].
 
     ``seed`` makes the latents reproducible; ``labels`` is one class for all samples or one per
-    sample (conditional generators; default: classes in turn).
+    sample (conditional generators; default: classes in turn). ``text``: the caption(s) of a
+    text-to-image generator (one for all samples, or one per sample).
 
     A fitted run-kind model (what :func:`load` gives for a tabular run) samples itself:
     ``sample(gan, 1000, seed=0, conditions={"income": ">50K"})`` returns a DataFrame.
@@ -205,6 +220,10 @@ def sample(G: nn.Module | Any, n: int, seed: int | None = None, labels: int | Se
             raise GanforgeError(f"labels do not apply to a {G.run_kind} model; it takes conditions={{COLUMN: VALUE}}")
         return G.sample(n, seed=seed, **kw)
     dev = _device(G)
+    if text is not None:
+        if labels is not None:
+            raise GanforgeError("give labels or text, not both")
+        return generate(G, latents(G, n, seed), captions(G, text, n), batch_size=batch_size, **kw)
     z = latents(G, n, seed)
     return generate(G, z, _labels(G, n, labels, dev), batch_size=batch_size, **kw)
 
@@ -229,6 +248,29 @@ def interpolate(G: nn.Module, seed_a: int, seed_b: int, steps: int = 10, label: 
     t = torch.linspace(0, 1, steps, device=a.device)
     z = slerp(a, b, t) if mode == "slerp" else a + (b - a) * t.view(-1, 1)
     return generate(G, z, _labels(G, steps, label, a.device))
+
+
+@torch.no_grad()
+def interpolate_text(G: nn.Module, text_a: str, text_b: str, steps: int = 10, seed: int = 0, n: int = 1) -> Tensor:
+    """Images along the path from caption ``text_a`` to ``text_b`` with the latent fixed (from
+    ``seed``; ``n`` rows from seeds seed, seed+1, ...): the sentence features are mixed
+    linearly and each refinement stage mixes its word contexts by the same weights
+    ((n * steps, C, H, W), row i from latent i)."""
+    if steps < 2:
+        raise GanforgeError(f"steps must be at least 2, got {steps}")
+    if not hasattr(G, "interpolate_text"):
+        raise GanforgeError("interpolating between captions needs a text-to-image generator (family attngan)")
+    a, b = captions(G, text_a, 1), captions(G, text_b, 1)
+    was = G.training
+    G.eval()
+    try:
+        rows = []
+        for i in range(n):
+            z = latents(G, 1, seed + i)
+            rows += [G.interpolate_text(z, a, b, float(t)).float().cpu() for t in torch.linspace(0, 1, steps)]
+    finally:
+        G.train(was)
+    return torch.cat(rows).clamp(-1.0, 1.0)
 
 
 def traverse(G: nn.Module, dim: int, value_range: tuple[float, float] = (-3.0, 3.0), steps: int = 10,
@@ -362,6 +404,14 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
     own = _own_metrics(source, run, metrics, n, reference, seed, progress, device, kw)
     if own is not None:
         return own
+    # a text-to-image run (attngan): not a kind evaluator, since its samples are drawn for the
+    # test set's captions and scored with the run's own DAMSM encoders (R-precision)
+    if run is not None and (run / "text_encoder" / "config.json").is_file():
+        from .metrics.text2image import evaluate_text2image
+
+        return evaluate_text2image(run, n=n or 1000, seed=seed, metrics=metrics, device=device, progress=progress,
+                                   fid_extractor=(extractor.split(",")[0] if isinstance(extractor, str)
+                                                  else list(extractor)[0]))
     if run is not None:
         source = run
         if run.suffix in (".npy", ".npz"):

@@ -126,7 +126,8 @@ def _stream(chunks: Any, n: int, shape: tuple[int, ...], p: Path, fmt: str, kind
 
 
 def _kind(G: Any) -> str:
-    return getattr(G, "meta", {}).get("kind") or ("image" if len(getattr(G, "out_shape", ())) == 3 else "points")
+    kind = getattr(G, "meta", {}).get("kind") or ("image" if len(getattr(G, "out_shape", ())) == 3 else "points")
+    return "image" if kind == "captioned" else kind  # text-to-image generators make images
 
 
 MAX_PLOT_POINTS = 1_000_000  # a scatter plot of more points takes minutes and shows nothing more
@@ -150,6 +151,9 @@ def add_sample(p: Any) -> None:
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--class", dest="label", type=int, default=None, help="class index for conditional models")
+    p.add_argument("--text", action="append", default=None, metavar="CAPTION",
+                   help="text-to-image models (attngan): the caption; repeat for one grid row of --n images per "
+                        "caption (default: the run's grid captions). Unknown words are an error naming them")
     p.add_argument("--latent", default=None, metavar="FILE.npy",
                    help="latent vectors to decode instead of drawing them from --seed: a .npy array (N, z_dim) "
                         "or (z_dim,), e.g. as downloaded from `ganforge serve`'s explorer")
@@ -243,6 +247,10 @@ def run_sample(args: Any) -> int:
         if is_translator(G):
             latents(G, n, args.seed)  # raises the named error: a translator has no latent space
     dev, out_kind = _device(G), _kind(G)
+    if hasattr(G, "tokenize"):  # a text-to-image generator: one grid row of n images per caption
+        return _sample_captions(G, args, n, given, lat_kw, fwd_kw)
+    if args.text is not None:
+        raise GanforgeError("--text applies to text-to-image models (family attngan); this generator takes no captions")
     if out_kind in SAMPLE_WRITERS or int(getattr(G, "context_len", 0) or 0):
         # series and token outputs are small; they are written in one piece by their writers
         z = given.to(dev) if given is not None else latents(G, n, args.seed, **lat_kw)
@@ -276,6 +284,25 @@ def run_sample(args: Any) -> int:
     else:
         path = _stream(chunks, n, shape, Path(out), fmt, out_kind)
     print(f"wrote {n} samples to {path}")
+    return 0
+
+
+def _sample_captions(G: Any, args: Any, n: int, given: Any, lat_kw: dict[str, Any], fwd_kw: dict[str, Any]) -> int:
+    """`ganforge sample --text ...` of a text-to-image generator: n images per caption, one grid
+    row each (latents from --seed, the same n for every caption, or --latent)."""
+    from ..api import captions, generate, latents
+
+    if args.label is not None:
+        raise GanforgeError("--class does not apply to a text-to-image model; give --text CAPTION")
+    texts = args.text or list(getattr(G, "meta", {}).get("data_extra", {}).get("sample_captions") or [])
+    if not texts:
+        raise GanforgeError("give --text CAPTION (this generator's run names no grid captions)")
+    tokens = captions(G, [t for t in texts for _ in range(n)], n * len(texts))
+    check_fits(G, n * len(texts), args.out or "samples.png", args.format, nrow=args.nrow or n)
+    z = given if given is not None else latents(G, n, args.seed, **lat_kw)
+    x = generate(G, z.repeat(len(texts), 1).to(tokens.device), tokens, **fwd_kw)
+    path = _write(x, args.out or "samples.png", args.format, "image", args.nrow or n)
+    print(f"wrote {len(x)} samples ({n} per caption, one row each: {'; '.join(texts)}) to {path}")
     return 0
 
 
@@ -327,8 +354,12 @@ def read_latent(path: str, shape: int | tuple[int, ...]) -> Any:
 
 def add_interpolate(p: Any) -> None:
     p.add_argument("run")
-    p.add_argument("--seed", type=int, action="append", required=True,
-                   help="give twice: the two end points (e.g. --seed 0 --seed 1); more seeds chain segments")
+    p.add_argument("--seed", type=int, action="append", default=None,
+                   help="give twice: the two end points (e.g. --seed 0 --seed 1); more seeds chain segments. With "
+                        "--text: the latent kept fixed (default 0; several: one row each)")
+    p.add_argument("--text", action="append", default=None, metavar="CAPTION",
+                   help="text-to-image models (attngan): give twice to walk from one caption to the other with the "
+                        "latent fixed; more captions chain segments")
     p.add_argument("--steps", type=int, default=10, help="images per segment")
     p.add_argument("--mode", choices=("slerp", "linear"), default="slerp")
     p.add_argument("--class", dest="label", type=int, default=None)
@@ -344,7 +375,9 @@ def run_interpolate(args: Any) -> int:
 
     import ganforge
 
-    if len(args.seed) < 2:
+    if args.text is not None:
+        return _interpolate_captions(args)
+    if not args.seed or len(args.seed) < 2:
         raise GanforgeError("interpolate needs two --seed values (e.g. --seed 0 --seed 1)")
     G = load_generator(args)
     if args.steps >= 2:  # fewer: ganforge.interpolate names the problem
@@ -354,6 +387,29 @@ def run_interpolate(args: Any) -> int:
     x = torch.cat(parts)
     path = _write(x, args.out, args.format, _kind(G), nrow=args.steps)
     print(f"wrote {len(x)} interpolated samples to {path}")
+    return 0
+
+
+def _interpolate_captions(args: Any) -> int:
+    import torch
+
+    import ganforge
+
+    if len(args.text) < 2:
+        raise GanforgeError("interpolate --text needs two captions (e.g. --text \"a thin one\" --text \"a thick one\")")
+    if args.label is not None:
+        raise GanforgeError("--class does not apply to a text-to-image model")
+    G = ganforge.load(args.run, device=args.device)
+    seeds = args.seed or [0]
+    if args.steps >= 2:
+        check_fits(G, args.steps * (len(args.text) - 1) * len(seeds), args.out, args.format, nrow=args.steps)
+    rows = []
+    for seed in seeds:
+        rows += [ganforge.interpolate_text(G, a, b, steps=args.steps, seed=seed)
+                 for a, b in zip(args.text[:-1], args.text[1:])]
+    x = torch.cat(rows)
+    path = _write(x, args.out, args.format, "image", nrow=args.steps * (len(args.text) - 1))
+    print(f"wrote {len(x)} images from {' -> '.join(repr(t) for t in args.text)} ({len(seeds)} latent(s)) to {path}")
     return 0
 
 

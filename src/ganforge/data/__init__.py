@@ -8,5 +8,6 @@ from . import text, oracle  # noqa: F401,E402  (registration: text:PATH, seqgan-
 from . import molecules  # noqa: F401,E402  (registration: moses, smiles:PATH)
 from . import tokens  # noqa: F401,E402  (registration: tokens:PATH)
 from . import audio  # noqa: F401,E402  (registration: drums, spoken-digits, audio:PATH)
+from . import captions, mnist_captions  # noqa: F401,E402  (registration: captions:PATH, mnist-captions)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

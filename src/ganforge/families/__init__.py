@@ -5,6 +5,7 @@ from . import pix2pix, cyclegan, srgan, inpaint  # noqa: F401  (registration: im
 from . import seqgan, timeseries  # noqa: F401  (registration: text, series)
 from . import organ  # noqa: F401,E402  (registration: molecules)
 from . import wavegan, specgan  # noqa: F401,E402  (registration: audio)
+from . import attngan  # noqa: F401  (registration: text to image)
 from .runkinds import RUN_KINDS, FitResult, RunKind, register_run_kind, run_kind_of
 from . import tabular  # noqa: F401,E402  (registration: the tabular run kind)
 

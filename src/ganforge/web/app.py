@@ -210,9 +210,9 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         def fn(G: Any) -> dict[str, Any]:
             seeds = list(range(req.seed, req.seed + req.n))
             z = explore.seed_latents(G, seeds, req.truncation)
-            labels = explore.labels_for(G, req.n, req.label, cycle=True)
+            labels = explore.labels_for(G, req.n, req.label, cycle=True, text=req.text)
             x = explore.decode(G, z, labels, req.truncation)
-            return {"seeds": seeds, "labels": None if labels is None else labels.tolist(),
+            return {"seeds": seeds, "labels": None if labels is None or explore.takes_text(G) else labels.tolist(),
                     "latents": [[round(v, 6) for v in row] for row in z.tolist()], **shown(G, x)}
         return with_generator(rid, fn)
 
@@ -227,7 +227,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
     def render(rid: str, req: RenderRequest) -> Response:
         def fn(G: Any) -> bytes:
             z = explore.as_latent(G, req.z)
-            x = explore.decode(G, z, explore.labels_for(G, 1, req.label), req.truncation)
+            x = explore.decode(G, z, explore.labels_for(G, 1, req.label, text=req.text), req.truncation)
             if explore.sample_media(G) == "tiles":
                 raise explore.BadRequest(f"this run's samples are {G.meta.get('kind')!r} tiles, not images: "
                                          f"POST /api/runs/{rid}/tile gives one")
@@ -239,7 +239,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         """One sample from the latent ``z`` as the page shows it (image, audio, caption)."""
         def fn(G: Any) -> dict[str, Any]:
             z = explore.as_latent(G, req.z)
-            x = explore.decode(G, z, explore.labels_for(G, 1, req.label), req.truncation)
+            x = explore.decode(G, z, explore.labels_for(G, 1, req.label, text=req.text), req.truncation)
             return {"tile": shown(G, x)["tiles"][0]}
         return with_generator(rid, fn)
 
@@ -248,7 +248,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         def fn(G: Any) -> dict[str, Any]:
             za, zb = explore.as_latent(G, req.z_a, "z_a"), explore.as_latent(G, req.z_b, "z_b")
             z = explore.interpolation(G, za, zb, req.steps, req.mode)
-            x = explore.decode(G, z, explore.labels_for(G, req.steps, req.label), req.truncation)
+            x = explore.decode(G, z, explore.labels_for(G, req.steps, req.label, text=req.text), req.truncation)
             return shown(G, x)
         return with_generator(rid, fn)
 
@@ -257,7 +257,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         def fn(G: Any) -> dict[str, Any]:
             z = explore.as_latent(G, req.z)
             zs, values = explore.code_traversal(G, z, req.code, req.steps, req.low, req.high)
-            x = explore.decode(G, zs, explore.labels_for(G, len(zs), req.label), req.truncation)
+            x = explore.decode(G, zs, explore.labels_for(G, len(zs), req.label, text=req.text), req.truncation)
             return {"code": req.code, "values": values, **shown(G, x)}
         return with_generator(rid, fn)
 

@@ -52,6 +52,7 @@ def describe(G: nn.Module) -> dict[str, Any]:
         "class_names": names,
         "truncation": t.as_dict() if t else None,
         "codes": latent_codes(G),
+        "text": {"default": default_caption(G), "vocabulary": list(G.vocab[4:])} if takes_text(G) else None,
         "needs_mask": needs_mask(G) if translator else False,
         "meta": {key: meta.get(key) for key in ("family", "dataset", "kind", "step", "ema") if key in meta},
     }
@@ -105,9 +106,41 @@ def check_generator(G: nn.Module) -> None:
         raise BadRequest("this run's generator translates images (upload an image instead); it has no latent space")
 
 
-def labels_for(G: nn.Module, n: int, label: int | None, cycle: bool = False) -> Tensor | None:
+def takes_text(G: nn.Module) -> bool:
+    """Whether G is a text-to-image generator (conditioned on captions: family attngan)."""
+    return callable(getattr(G, "tokenize", None))
+
+
+def default_caption(G: nn.Module) -> str | None:
+    """The caption the explorer starts from: the run's first grid caption."""
+    caps = ((getattr(G, "meta", {}) or {}).get("data_extra") or {}).get("sample_captions") or []
+    return str(caps[0]) if caps else None
+
+
+def captions_for(G: nn.Module, n: int, text: str | None) -> Tensor:
+    """Token ids (n, L) of ``text`` (default: :func:`default_caption`) for a text-to-image G;
+    unknown words are a BadRequest naming them."""
+    from ..errors import GanforgeError
+
+    text = text if text is not None else default_caption(G)
+    if not text:
+        raise BadRequest("text: this generator takes a caption; give one")
+    try:
+        return G.tokenize([text] * n).to(_device(G))
+    except GanforgeError as e:
+        raise BadRequest(f"text: {e}") from None
+
+
+def labels_for(G: nn.Module, n: int, label: int | None, cycle: bool = False, text: str | None = None) -> Tensor | None:
     """Class labels (n,) for G: ``label`` for all, classes in turn when ``cycle`` and no label
-    is given, None for unconditional G. Raises BadRequest for a missing or invalid label."""
+    is given, None for unconditional G. Raises BadRequest for a missing or invalid label. For a
+    text-to-image G: the token ids of the caption ``text`` instead (:func:`captions_for`)."""
+    if takes_text(G):
+        if label is not None:
+            raise BadRequest("label: this generator takes a caption (text), not a class")
+        return captions_for(G, n, text)
+    if text is not None:
+        raise BadRequest("text: this generator takes no caption")
     k = int(getattr(G, "num_classes", 0) or 0)
     if not k:
         if label is not None:

@@ -22,6 +22,8 @@ Label = Annotated[int, Field(ge=0, le=100_000)]
 Latent = Annotated[list[Annotated[float, Field(ge=-Z_LIMIT, le=Z_LIMIT, allow_inf_nan=False)]],
                    Field(min_length=1, max_length=MAX_Z_DIM)]
 Trunc = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+MAX_TEXT = 300         # characters of a caption (text-to-image generators)
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
 class _Body(BaseModel):
@@ -34,6 +36,7 @@ class GridRequest(_Body):
     seed: Seed = 0
     n: Annotated[int, Field(ge=1, le=MAX_GRID)] = 16
     label: Label | None = None
+    text: Text | None = None             # the caption of a text-to-image generator
     truncation: Trunc | None = None
 
 
@@ -49,6 +52,7 @@ class RenderRequest(_Body):
 
     z: Latent
     label: Label | None = None
+    text: Text | None = None             # the caption of a text-to-image generator
     truncation: Trunc | None = None
     scale: Annotated[int, Field(ge=1, le=MAX_SCALE)] = 1
 
@@ -61,6 +65,7 @@ class InterpolateRequest(_Body):
     steps: Annotated[int, Field(ge=2, le=MAX_STEPS)] = 8
     mode: Literal["slerp", "linear"] = "slerp"
     label: Label | None = None
+    text: Text | None = None             # the caption of a text-to-image generator
     truncation: Trunc | None = None
 
 
@@ -74,4 +79,5 @@ class CodeRequest(_Body):
     low: Annotated[float, Field(ge=-Z_LIMIT, le=Z_LIMIT, allow_inf_nan=False)] = -2.0
     high: Annotated[float, Field(ge=-Z_LIMIT, le=Z_LIMIT, allow_inf_nan=False)] = 2.0
     label: Label | None = None
+    text: Text | None = None             # the caption of a text-to-image generator
     truncation: Trunc | None = None

@@ -48,6 +48,13 @@ function currentZ() {
   return z;
 }
 
+function textValue() {
+  // the caption of a text-to-image generator (null for other generators)
+  if (!S.model || !S.model.text) return null;
+  const v = GF.$("#text").value.trim();
+  return v ? v : null;
+}
+
 function selLabel() {
   const c = classValue();
   return c !== null ? c : S.sel ? S.sel.label : null;
@@ -85,6 +92,12 @@ function setupExplorer() {
   GF.$("#class").replaceChildren(
     GF.el("option", { value: "", text: "each class in turn" }),
     ...m.class_names.map((n, i) => GF.el("option", { value: String(i), text: `${i}: ${n}` })));
+  // caption (text-to-image generators)
+  GF.$("#text-row").hidden = !m.text;
+  if (m.text) {
+    GF.$("#text").value = m.text.default || "";
+    GF.$("#text").title = "the caption to draw (press Enter); the run's words: " + m.text.vocabulary.join(" ");
+  }
   // truncation
   const t = m.truncation;
   GF.$("#trunc-row").hidden = !t;
@@ -113,7 +126,7 @@ function setupExplorer() {
 async function loadGrid({ keepSelection = false } = {}) {
   const seq = ++S.gridSeq;
   const body = { seed: parseInt(GF.$("#seed").value, 10) || 0, n: parseInt(GF.$("#grid-n").value, 10),
-                 label: classValue(), truncation: truncValue() };
+                 label: classValue(), truncation: truncValue(), text: textValue() };
   let res;
   try { res = await GF.api(`/api/runs/${rid()}/grid`, { method: "POST", body }); }
   catch (e) { return GF.say(e.message, "error"); }
@@ -209,7 +222,7 @@ async function pump() {
     S.inflight = ctrl;
     const t0 = performance.now();
     try {
-      const body = { z: currentZ(), label: selLabel(), truncation: truncValue() };
+      const body = { z: currentZ(), label: selLabel(), truncation: truncValue(), text: textValue() };
       if (tilesMode()) {
         const r = await GF.api(`/api/runs/${rid()}/tile`, { method: "POST", signal: ctrl.signal, body });
         if (seq !== S.renderSeq) continue;
@@ -277,7 +290,7 @@ async function refreshSide() {
     const b = await GF.api(`/api/runs/${rid()}/latent`, { method: "POST", body: { seed: seedB, truncation } });
     const steps = Math.max(2, Math.min(16, parseInt(GF.$("#interp-steps").value, 10) || 10));
     const r = await GF.api(`/api/runs/${rid()}/interpolate`, { method: "POST",
-      body: { z_a: z, z_b: b.z, steps, mode: GF.$("#interp-mode").value, label, truncation } });
+      body: { z_a: z, z_b: b.z, steps, mode: GF.$("#interp-mode").value, label, truncation, text: textValue() } });
     if (seq !== S.sideSeq) return;
     strip(GF.$("#interp"), r.tiles, r.tiles.map((_, i) => i === 0 ? "selected" : i === r.images.length - 1 ? `seed ${seedB}` : ""));
     if (S.model.codes.length) {
@@ -285,7 +298,7 @@ async function refreshSide() {
       const c = S.model.codes.find(x => x.name === code);
       GF.$("#code-note").textContent = c && c.kind === "categorical" ? `all ${c.size} values` : "values −2 … 2";
       const steps2 = Math.max(2, Math.min(16, parseInt(GF.$("#code-steps").value, 10) || 9));
-      const t = await GF.api(`/api/runs/${rid()}/codes`, { method: "POST", body: { z, code, steps: steps2, label, truncation } });
+      const t = await GF.api(`/api/runs/${rid()}/codes`, { method: "POST", body: { z, code, steps: steps2, label, truncation, text: textValue() } });
       if (seq !== S.sideSeq) return;
       strip(GF.$("#code-strip"), t.tiles, t.values.map(v => GF.fmt(v)));
     }
@@ -335,6 +348,7 @@ function wire() {
   GF.$("#grid-n").addEventListener("change", () => loadGrid({ keepSelection: true }));
   GF.$("#new-seed").addEventListener("click", () => { GF.$("#seed").value = Math.floor(Math.random() * 1e6); loadGrid(); });
   GF.$("#class").addEventListener("change", () => loadGrid({ keepSelection: true }));
+  GF.$("#text").addEventListener("change", () => loadGrid({ keepSelection: true }));
   const trunc = () => { GF.$("#trunc-val").textContent = GF.fmt(parseFloat(GF.$("#trunc").value)); loadGrid({ keepSelection: true }); };
   GF.$("#trunc").addEventListener("change", trunc);
   GF.$("#trunc").addEventListener("input", () => { GF.$("#trunc-val").textContent = GF.fmt(parseFloat(GF.$("#trunc").value)); });
@@ -354,7 +368,7 @@ function wire() {
     const scale = Math.max(1, Math.floor(256 / S.model.out_shape[1]));
     try {
       const blob = await GF.api(`/api/runs/${rid()}/render`, { method: "POST", as: "blob",
-        body: { z: currentZ(), label: selLabel(), truncation: truncValue(), scale } });
+        body: { z: currentZ(), label: selLabel(), truncation: truncValue(), text: textValue(), scale } });
       const edited = Object.keys(S.sel.edits).length > 0;
       GF.download(blob, `${S.run.name}-seed${S.sel.seed}${edited ? "-edited" : ""}.png`);
     } catch (e) { GF.say(e.message, "error"); }
