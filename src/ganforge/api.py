@@ -340,6 +340,13 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
                                             **kw)
     if n is not None and n <= 0:
         raise GanforgeError(f"--n must be positive, got {n} (n= in Python)")
+    data_kind = _generator_kind(run if run is not None else source)
+    from .metrics.evaluate import KIND_EVALUATORS
+
+    if data_kind in KIND_EVALUATORS:  # e.g. piano rolls: the kind's own metrics against the run's data
+        G = load(run, device=device) if run is not None else source
+        real = _reference_dataset(run, reference, data_kind)
+        return KIND_EVALUATORS.get(data_kind)(G, real, n=n, seed=seed, metrics=metrics, progress=progress)
     if run is not None:
         source = run
         if run.suffix in (".npy", ".npz"):
@@ -380,6 +387,39 @@ def evaluate(source: str | os.PathLike[str] | nn.Module | Tensor | Any, metrics:
     kw = {k: v for k, v in kw.items() if v is not None}  # None: the metric's own default
     return _evaluate(source, reference=reference, metrics=metrics or "fid,kid,is,pr", n=n or 10000,
                      extractor=extractor, batch_size=batch_size, seed=seed, device=device, progress=progress, **kw)
+
+
+def _generator_kind(source: Any) -> str | None:
+    """The data kind a generator (or a run's / saved folder's generator) was trained on, if known."""
+    if isinstance(source, nn.Module):
+        return (getattr(source, "meta", {}) or {}).get("kind")
+    if isinstance(source, Path) and source.is_dir():
+        from .nets import read_model_config
+
+        folder = source / "generator" if (source / "generator").is_dir() else source
+        if (folder / "config.json").is_file():
+            return (read_model_config(folder).get("meta") or {}).get("kind")
+    return None
+
+
+def _reference_dataset(run: Path | None, reference: Any, kind: str) -> Any:
+    """The real data for a ``kind`` evaluation: the dataset of the run's config.yaml, or the
+    registered dataset ``reference`` (with the run's data options, when there is a run)."""
+    from .config import DataConfig
+    from .data import build_dataset
+
+    data = DataConfig()
+    cfg_path = run / "config.yaml" if run is not None else None
+    if cfg_path is not None and cfg_path.is_file():
+        data = config_from_dict(load_yaml(cfg_path), str(cfg_path)).data
+    elif reference is None:
+        raise GanforgeError(f"evaluating a {kind} generator needs the real data: give a run folder (its config.yaml "
+                            f"names the dataset) or reference='DATASET' (--reference)")
+    if reference is not None:
+        if not isinstance(reference, str):
+            raise GanforgeError(f"--reference for a {kind} generator: give a dataset name, e.g. bach-chorales")
+        data.name = reference
+    return build_dataset(data)
 
 
 def _load_array(path: Path) -> Any:

@@ -3,6 +3,7 @@ from .base import FAMILIES, Family, FamilySpec, Phase, register_family
 from . import adversarial, biggan, infogan, progan, sngan, stylegan  # noqa: F401  (registration: images)
 from . import pix2pix, cyclegan, srgan, inpaint  # noqa: F401  (registration: image-to-image, in this order)
 from . import seqgan, timeseries  # noqa: F401  (registration: text, series)
+from . import musegan  # noqa: F401,E402  (registration: piano rolls)
 from .runkinds import RUN_KINDS, FitResult, RunKind, register_run_kind, run_kind_of
 from . import tabular  # noqa: F401,E402  (registration: the tabular run kind)
 

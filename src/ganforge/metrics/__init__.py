@@ -12,6 +12,7 @@ from .kid import kid, polynomial_mmd2
 from .prdc import density_coverage, precision_recall
 from .reference import reference_features
 from .toy import TOY_MODES, evaluate_toy, mode_metrics, toy_metrics
+from . import music  # noqa: F401,E402  (registration: the pianoroll kind's evaluator)
 
 __all__ = [
            "EXTRACTORS",

@@ -28,12 +28,13 @@ folder or an array (see :func:`evaluate`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import torch
 
 from ..errors import GanforgeError
+from ..registry import Registry
 from .class_spread import class_spread
 from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
 from .frechet import fid_from_features
@@ -54,6 +55,20 @@ METRICS = {
     "class_acc": "MNIST-classifier accuracy on samples with known labels (conditional generators, labelled arrays)",
 }
 FEATURE_METRICS = {"fid", "kid", "pr", "dc"}
+
+#: data kind -> ``fn(G, real, n=, seed=, metrics=, progress=) -> flat dict``: generators of kinds
+#: that are not images (``real`` is the run's dataset) are measured by their kind's own metrics
+#: (``pianoroll``: :mod:`.music`)
+KIND_EVALUATORS: Registry[Callable[..., dict[str, Any]]] = Registry("kind evaluator")
+
+
+def register_kind_evaluator(kind: str, help: str = "") -> Callable[[Callable[..., dict[str, Any]]],
+                                                                   Callable[..., dict[str, Any]]]:
+    def deco(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        KIND_EVALUATORS.register(kind, fn, help=help)
+        return fn
+
+    return deco
 
 
 def _names(value: str | Iterable[str], what: str) -> list[str]:

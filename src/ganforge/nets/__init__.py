@@ -8,5 +8,6 @@ from . import unet, patchgan, resnet_translator, srgan, inpaint  # noqa: E402,F4
 from . import seqgan  # noqa: E402,F401  (seqgan_g, seqgan_d)
 from . import tabular  # noqa: E402,F401  (tabular_g, tabular_d)
 from . import rnn  # noqa: E402,F401  (rnn_g, rnn_d)
+from . import music  # noqa: E402,F401  (musegan_g, musegan_d)
 
 __all__ = ["NETS", "Net", "build_net", "load_model", "read_model_config", "register_net", "save_model"]

@@ -39,3 +39,4 @@ def info_from_meta(meta: dict[str, Any]) -> Any:
 
 # Each module registers the plots of its data kind on import.
 from . import series, text  # noqa: E402,F401  (kinds: series, tokens)
+from . import music  # noqa: E402,F401  (kind: pianoroll)
