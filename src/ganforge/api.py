@@ -83,10 +83,16 @@ def train(family_or_config: str | os.PathLike[str] | RunConfig | dict[str, Any] 
     return _train(cfg, resume=resume, overwrite=overwrite, hooks=hooks)
 
 
-def load(path: str | os.PathLike[str], which: str = "generator", device: str | torch.device = "cpu") -> Any:
+def load(path: str | os.PathLike[str], which: str = "generator", device: str | torch.device = "cpu",
+         checkpoint: str = "auto") -> Any:
     """Load a trained network as a plain ``nn.Module`` in eval mode, with ``.meta`` (family,
     dataset, class names, step...). ``path`` is a run folder or a saved model folder;
     ``which`` picks ``generator`` (the EMA weights when EMA was on) or ``discriminator``.
+
+    ``checkpoint`` chooses, in a run folder that kept a best checkpoint (``RUN/best/``, written
+    when in-training evaluation found a new best): ``"auto"`` (default) and ``"best"`` take the
+    best networks, ``"last"`` the final ones; ``.meta["checkpoint"]`` says which was taken.
+    ``"best"`` on a run without ``RUN/best/`` is an error.
 
     The run folder of a run kind (e.g. ``tabular``) gives its fitted model instead (a
     :class:`~ganforge.families.tabular_gan.TabularGAN`), which :func:`sample` also accepts."""
@@ -97,10 +103,23 @@ def load(path: str | os.PathLike[str], which: str = "generator", device: str | t
     kind = run_kind_of(p)
     if kind is not None:
         return RUN_KINDS.get(kind).load(p, str(device))
+    if checkpoint not in ("auto", "best", "last"):
+        raise GanforgeError(f"checkpoint {checkpoint!r}: accepted auto, best, last")
     if (p / "config.json").is_file():
         return load_model(p, map_location=device)
+    best = p / "best" / which / "config.json"
+    if checkpoint == "best" and not best.is_file():
+        raise GanforgeError(f"{p}: no best checkpoint ({p / 'best' / which}/config.json); it is kept when the run "
+                            f"evaluates during training (--eval-every N); use the last generator instead")
+    if checkpoint in ("auto", "best") and best.is_file():
+        net = load_model(p / "best" / which, map_location=device)
+        net.meta = {**dict(getattr(net, "meta", {}) or {}), "checkpoint": "best"}
+        return net
     if (p / which / "config.json").is_file():
-        return load_model(p / which, map_location=device)
+        net = load_model(p / which, map_location=device)
+        if (p / "best").is_dir():
+            net.meta = {**dict(getattr(net, "meta", {}) or {}), "checkpoint": "last"}
+        return net
     if not p.exists():
         raise GanforgeError(f"{p} does not exist")
     raise GanforgeError(f"{p}: no saved model (expected {p / which}/config.json, written when training "

@@ -74,7 +74,8 @@ class TrainConfig:
     eval_n: int = 2000                  # samples per evaluation
     eval_precision: str = "fp32"        # Inception features during training: fp32 (exact) or bf16 (~2x faster)
     eval_reference: str | None = None   # reference data (default: the dataset's test split)
-    best_metric: str | None = None      # keep RUN/best/ and checkpoint-best.pt by this key (e.g. fid/mnist)
+    best_metric: str | None = None      # keep RUN/best/ and checkpoint-best.pt by this key (e.g. fid/mnist);
+                                        # None: the evaluation's first FID (else KID); "off": keep no best
     early_stop: int = 0                 # stop after this many evaluations without improvement (0: off)
     health: bool = True                 # watch for vanishing gradients, mode collapse, instability
     health_every: int = 0               # steps between diversity checks (0: 5 x log_every)

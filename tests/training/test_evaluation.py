@@ -60,3 +60,36 @@ def test_eval_command_prints_and_writes_json(tmp_path, capsys) -> None:
     assert "fid/mnist" in capsys.readouterr().out
     assert main(["eval", str(run), "--metrics", "fid,kid", "--n", "50", "--extractor", "mnist",
                  "--kid-subset-size", "100"]) == 2  # a KID subset larger than the sample count
+
+
+def test_evaluating_run_keeps_its_best_by_default_and_sample_uses_it(tmp_path, capsys) -> None:
+    """No --best-metric: the first FID picks RUN/best/; `ganforge sample` and ganforge.load take
+    the best generator unless --last / checkpoint="last"; "off" keeps no best."""
+    import numpy as np
+    import torch
+
+    common = {**QUIET, "data.name": "digits", "data.resolution": 28, "data.limit": 64, "data.batch_size": 16,
+              "model.width": 8, "train.steps": 6, "train.log_every": 2, "train.eval_every": 2, "train.eval_n": 64,
+              "train.eval_metrics": "fid", "train.eval_extractor": "mnist"}
+    run = tmp_path / "dc"
+    ganforge.train("dcgan", **{**common, "train.out": str(run)})
+    evals = {r["step"]: r["eval/fid/mnist"] for r in _rows(run) if "eval/fid/mnist" in r}
+    best_step = min((s for s in evals if s % 2 == 0), key=lambda s: evals[s])
+    best, last = ganforge.load(run), ganforge.load(run, checkpoint="last")
+    assert best.meta["checkpoint"] == "best" and best.meta["step"] == best_step
+    assert last.meta["checkpoint"] == "last" and last.meta["step"] == 6
+    capsys.readouterr()
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "b.npy")]) == 0
+    assert f"using the best generator of {run} (step {best_step}" in capsys.readouterr().err
+    assert main(["sample", str(run), "--n", "4", "--last", "--out", str(tmp_path / "l.npy")]) == 0
+    assert "best" not in capsys.readouterr().err
+    b, l = np.load(tmp_path / "b.npy"), np.load(tmp_path / "l.npy")
+    assert np.allclose(b, ganforge.sample(best, 4, seed=0).numpy(), atol=1e-5)
+    if best_step != 6:
+        assert not np.allclose(b, l)
+    off = tmp_path / "off"
+    ganforge.train("dcgan", **{**common, "train.best_metric": "off", "train.out": str(off)})
+    assert not (off / "best").exists() and "checkpoint" not in ganforge.load(off).meta
+    with pytest.raises(GanforgeError, match="no best checkpoint"):
+        ganforge.load(off, checkpoint="best")
+    assert torch.is_tensor(ganforge.sample(ganforge.load(off), 2, seed=0))

@@ -57,9 +57,29 @@ def live_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(tiny_run: Path, translator_run: Path, live_run: Path) -> Iterator[str]:
+def tile_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Runs whose samples are not images, shown as tiles: a 2-step SeqGAN on a small text file
+    (kind tokens: captions) and a 2-step recurrent GAN on sines (kind series: line charts)."""
+    import ganforge
+
+    root = tmp_path_factory.mktemp("web-tiles")
+    text = root / "lines.txt"
+    text.write_text("".join(f"the {a} cat sat on the {b} mat\n" for a in ("big", "small", "red") for b in ("old", "new")))
+    common = {"train.steps": 2, "train.progress": False, "train.tensorboard": False, "train.log_every": 1,
+              "model.width": 8}
+    ganforge.train("seqgan", **{"data.name": f"text:{text}", "data.resolution": None, "data.batch_size": 4,
+                                "options": {"mle_steps": 1, "d_pretrain_steps": 1, "n_rollouts": 2},
+                                "train.d_steps": 1, "train.out": str(root / "tiny-seqgan"), **common})
+    ganforge.train("timeseries", **{"data.name": "sines", "data.options": {"window": 16, "length": 200},
+                                    "data.limit": 64, "data.resolution": None, "train.out": str(root / "tiny-series"),
+                                    **common})
+    return [root / "tiny-seqgan", root / "tiny-series"]
+
+
+@pytest.fixture(scope="session")
+def server(tiny_run: Path, translator_run: Path, live_run: Path, tile_runs: list[Path]) -> Iterator[str]:
     """The real uvicorn server on 127.0.0.1 and a free port, in a thread; yields its base URL."""
-    with running_server([tiny_run, translator_run, live_run]) as url:
+    with running_server([tiny_run, translator_run, live_run, *tile_runs]) as url:
         yield url
 
 

@@ -56,7 +56,7 @@ def _png_file(arr: np.ndarray) -> bytes:
 
 def test_runs_are_listed_by_id_without_paths(server: str, tiny_run: Path, translator_run: Path) -> None:
     runs = _json(call(server, "/api/runs"))["runs"]
-    assert [r["id"] for r in runs] == ["tiny-cgan", "tiny-pix2pix", "live"]
+    assert [r["id"] for r in runs] == ["tiny-cgan", "tiny-pix2pix", "live", "tiny-seqgan", "tiny-series"]
     text = json.dumps(runs)
     assert str(tiny_run.parent) not in text and "/" not in "".join(r["id"] + r["name"] for r in runs)
     cgan = runs[0]

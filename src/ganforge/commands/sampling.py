@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,19 @@ def _kind(G: Any) -> str:
 MAX_PLOT_POINTS = 1_000_000  # a scatter plot of more points takes minutes and shows nothing more
 
 
+def load_generator(args: Any) -> Any:
+    """The run's generator: the best one when the run kept one (RUN/best/, chosen by in-training
+    evaluation), unless ``--last``; one line says so when the best is used."""
+    import ganforge
+
+    G = ganforge.load(args.run, device=args.device, checkpoint="last" if getattr(args, "last", False) else "auto")
+    meta = getattr(G, "meta", {}) or {}
+    if meta.get("checkpoint") == "best":
+        print(f"using the best generator of {args.run} (step {meta.get('step', '?')}, kept by in-training evaluation); "
+              f"--last for the final one", file=sys.stderr)
+    return G
+
+
 def add_sample(p: Any) -> None:
     p.add_argument("run", help="a run folder or a saved generator folder")
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
@@ -156,6 +170,8 @@ def add_sample(p: Any) -> None:
                         "run's training data drawn with --seed, default) or a .npy array (N, context, F) or "
                         "(context, F) in the model's scaled units (as the run's data gives them)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--last", action="store_true",
+                   help="use the run's final generator even when it kept a best one (RUN/best/, from --eval-every)")
 
 
 def series_contexts(run: str, G: Any, n: int, seed: int, source: str) -> Any:
@@ -205,7 +221,7 @@ def run_sample(args: Any) -> int:
         return RUN_KINDS.get(kind).sample(Path(args.run), args)
     if args.nrow is not None and args.nrow <= 0:
         raise GanforgeError(f"--nrow {args.nrow}: images per grid row must be positive")
-    G = ganforge.load(args.run, device=args.device)
+    G = load_generator(args)
     if args.condition:
         raise GanforgeError("--condition applies to tabular models; this run holds a generator (use --class)")
     try:
@@ -214,7 +230,8 @@ def run_sample(args: Any) -> int:
         raise GanforgeError(f"--truncation: {e}") from None
     given: Any = None
     if args.latent is not None:
-        given = read_latent(args.latent, int(getattr(G, "z_dim", 0) or 0))
+        z_dim = int(getattr(G, "z_dim", 0) or 0)
+        given = read_latent(args.latent, tuple(G.sample_latent(1).shape[1:]) if z_dim > 0 else (z_dim,))
         n, lat_kw = len(given), {}  # a saved latent already carries any truncation applied when it was drawn
     elif args.n <= 0:
         raise GanforgeError(f"--n must be positive, got {args.n}")
@@ -283,22 +300,29 @@ def sample_chunks(G: Any, n: int, seed: int, given: Any, label: int | None, lat_
         yield generate(G, z, cond, **fwd_kw)
 
 
-def read_latent(path: str, z_dim: int) -> Any:
-    """Latent vectors (N, z_dim) float32 from a .npy file holding (N, z_dim) or (z_dim,)."""
+def read_latent(path: str, shape: int | tuple[int, ...]) -> Any:
+    """Latents (N, *shape) float32 from a .npy file holding (N, *shape), one latent (*shape), or
+    flattened ones (N, prod(shape)) as the web page's ``latent.npy`` holds them. ``shape`` is one
+    latent's shape: (z_dim,) for most generators, (steps, z_dim) for recurrent ones."""
     import torch
 
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    size = int(np.prod(shape))
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
         raise GanforgeError(f"--latent {path}: cannot read a .npy array ({e})") from None
-    if arr.ndim == 1:
+    if arr.shape == shape or (arr.ndim == 1 and arr.shape[0] == size):
         arr = arr[None]
-    if arr.ndim != 2 or arr.shape[1] != z_dim or not np.issubdtype(arr.dtype, np.number):
-        raise GanforgeError(f"--latent {path}: expected a numeric array of shape (N, {z_dim}) or ({z_dim},), "
-                            f"got {arr.dtype} {arr.shape}")
+    ok = np.issubdtype(arr.dtype, np.number) and arr.ndim >= 2 and (
+        tuple(arr.shape[1:]) == shape or (arr.ndim == 2 and arr.shape[1] == size))
+    if not ok:
+        want = f"(N, {shape[0]}) or ({shape[0]},)" if len(shape) == 1 else \
+            f"(N, {', '.join(map(str, shape))}), ({', '.join(map(str, shape))}) or flattened (N, {size})"
+        raise GanforgeError(f"--latent {path}: expected a numeric array of shape {want}, got {arr.dtype} {arr.shape}")
     if not np.isfinite(arr).all():
         raise GanforgeError(f"--latent {path}: contains NaN or infinite values")
-    return torch.from_numpy(arr.astype(np.float32))
+    return torch.from_numpy(arr.astype(np.float32).reshape(len(arr), *shape))
 
 
 def add_interpolate(p: Any) -> None:
@@ -311,6 +335,8 @@ def add_interpolate(p: Any) -> None:
     p.add_argument("--out", default="interpolation.png")
     p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--last", action="store_true",
+                   help="use the run's final generator even when it kept a best one (RUN/best/, from --eval-every)")
 
 
 def run_interpolate(args: Any) -> int:
@@ -320,7 +346,7 @@ def run_interpolate(args: Any) -> int:
 
     if len(args.seed) < 2:
         raise GanforgeError("interpolate needs two --seed values (e.g. --seed 0 --seed 1)")
-    G = ganforge.load(args.run, device=args.device)
+    G = load_generator(args)
     if args.steps >= 2:  # fewer: ganforge.interpolate names the problem
         check_fits(G, args.steps * (len(args.seed) - 1), args.out, args.format, nrow=args.steps)
     parts = [ganforge.interpolate(G, a, b, steps=args.steps, label=args.label, mode=args.mode)
@@ -346,6 +372,8 @@ def add_traverse(p: Any) -> None:
     p.add_argument("--out", default="traverse.png")
     p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--last", action="store_true",
+                   help="use the run's final generator even when it kept a best one (RUN/best/, from --eval-every)")
 
 
 def run_traverse(args: Any) -> int:
@@ -358,7 +386,7 @@ def run_traverse(args: Any) -> int:
             raise GanforgeError(f"{flag} {v}: must be positive ({'rows' if flag == '--n' else 'columns'} of the grid)")
     if args.value_range is not None and not all(math.isfinite(v) for v in args.value_range):
         raise GanforgeError(f"--range {args.value_range[0]} {args.value_range[1]}: give two finite numbers")
-    G = ganforge.load(args.run, device=args.device)
+    G = load_generator(args)
     check_fits(G, args.n * args.steps, args.out, args.format, nrow=args.steps)
     if (args.dim is None) == (args.code is None):
         raise GanforgeError("traverse needs either --dim N (a latent dimension) or --code NAME (InfoGAN: c1, c2, ...)")
@@ -391,6 +419,8 @@ def add_mix(p: Any) -> None:
     p.add_argument("--out", default="mix.png")
     p.add_argument("--format", choices=("png", "npy", "folder"), default=None)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--last", action="store_true",
+                   help="use the run's final generator even when it kept a best one (RUN/best/, from --eval-every)")
 
 
 def run_mix(args: Any) -> int:
@@ -402,7 +432,7 @@ def run_mix(args: Any) -> int:
         raise GanforgeError("mix needs at least two --seed values (e.g. --seed 1 --seed 2)")
     if args.rows < 1:
         raise GanforgeError(f"--rows must be positive, got {args.rows}")
-    G = ganforge.load(args.run, device=args.device)
+    G = load_generator(args)
     rows = [args.seed[0] + i for i in range(args.rows)]
     x = style_mix(G, rows, args.seed[1:], args.layers, truncation=args.truncation, label=args.label)
     path = _write(x, args.out, args.format, _kind(G), nrow=len(args.seed))

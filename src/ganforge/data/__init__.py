@@ -5,6 +5,7 @@ from . import mnist_tasks, paired, unpaired  # noqa: F401,E402  (registration: i
 from . import series, series_synthetic  # noqa: F401,E402  (registration: series:PATH, sines, garch)
 from . import tabular  # noqa: F401,E402  (registration: table:PATH, table:adult)
 from . import text, oracle  # noqa: F401,E402  (registration: text:PATH, seqgan-oracle)
+from . import tokens  # noqa: F401,E402  (registration: tokens:PATH)
 from . import music  # noqa: F401,E402  (registration: bach-chorales, midi:PATH)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

@@ -172,7 +172,7 @@ OPTION_HELP = {
     "lowercase": "lowercase the text (text data; default false)",
     "too_long": "drop | truncate longer sequences (text data; default drop)",
     "test_fraction": "held-out share of the sequences (text data; default 0.1)",
-    "vocab": "a saved vocabulary JSON to use instead of building one (text data)",
+    "vocab": "a saved vocabulary JSON: text data use it instead of building one; tokens: data decode their ids with it",
     "encoding": "text file encoding (default utf-8)",
 }
 register_dataset("text:", help="text:PATH - token sequences, one per line (or per fortune entry); "

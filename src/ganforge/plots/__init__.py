@@ -6,6 +6,11 @@ A plot function is ``fn(samples, path, info, real=None, title="") -> Path``: ``s
 generator outputs in the units the model was trained on, ``info`` is the dataset's
 :class:`~ganforge.data.base.DataInfo` (or the same fields from a saved generator's meta) and
 ``real`` a few real samples for comparison (None when sampling a saved model).
+
+Sample tiles are what the web explorer shows for one sample of a kind that is not an image:
+``fn(samples, info) -> list[Tile]``, one tile per sample, each a dict with any of ``"image"``
+(PNG bytes), ``"audio"`` (WAV bytes) and ``"caption"`` (text). Kinds without tiles (and not
+images) are not shown by the explorer.
 """
 from __future__ import annotations
 
@@ -23,6 +28,23 @@ def register_sample_plot(kind: str, help: str = "") -> Callable[[SamplePlot], Sa
 
     def deco(fn: SamplePlot) -> SamplePlot:
         SAMPLE_PLOTS.register(kind, fn, help=help)
+        return fn
+
+    return deco
+
+
+Tile = dict[str, Any]
+SampleTiles = Callable[[Any, Any], list[Tile]]
+SAMPLE_TILES: Registry[SampleTiles] = Registry("sample tiles")
+TILE_FIELDS = ("image", "audio", "caption")
+
+
+def register_sample_tiles(kind: str, help: str = "") -> Callable[[SampleTiles], SampleTiles]:
+    """Decorator: ``fn(samples, info) -> list of tiles`` (one per sample: ``image`` PNG bytes,
+    ``audio`` WAV bytes, ``caption`` str; any subset) for the explorer, for data kind ``kind``."""
+
+    def deco(fn: SampleTiles) -> SampleTiles:
+        SAMPLE_TILES.register(kind, fn, help=help)
         return fn
 
     return deco

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import register_sample_plot
+from . import register_sample_plot, register_sample_tiles
 from ..data.series import SeriesScaler
 
 
@@ -67,3 +67,33 @@ def plot_series(samples: torch.Tensor, path: str | Path, info: Any, real: torch.
     fig.savefig(out, dpi=80)
     plt.close(fig)
     return out
+
+
+@register_sample_tiles("series", help="each window as a small line chart (original units, up to 4 features)")
+def series_tiles(samples: torch.Tensor, info: Any, width: int = 192, height: int = 72) -> list[dict[str, Any]]:
+    """One PNG per generated window: each of its first 4 features as a line scaled to the tile
+    (features share the tile; their colours follow matplotlib's first four)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
+    paths = to_original_units(samples, info)
+    names = columns_of(info, paths.shape[2])
+    tiles = []
+    for p in paths:
+        img = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(img)
+        for j in range(min(p.shape[1], 4)):
+            v = np.asarray(p[:, j], dtype=np.float64)
+            lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+            span = hi - lo if hi > lo else 1.0
+            xs = np.linspace(2, width - 3, len(v))
+            ys = height - 3 - (v - lo) / span * (height - 6)
+            draw.line(list(zip(xs.tolist(), np.nan_to_num(ys, nan=height / 2).tolist())), fill=colours[j], width=1)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        tiles.append({"image": buf.getvalue(),
+                      "caption": ", ".join(f"{n} {float(np.nanmin(p[:, j])):.3g}…{float(np.nanmax(p[:, j])):.3g}"
+                                           for j, n in enumerate(names[:4]))})
+    return tiles

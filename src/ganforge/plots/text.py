@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from . import register_sample_plot
+from . import register_sample_plot, register_sample_tiles
 from ..data.vocab import format_samples, vocab_from_info
 
 
@@ -33,3 +33,8 @@ def plot_tokens(samples: torch.Tensor, path: str | Path, info: Any, real: torch.
         draw.text((4, 4 + 14 * i), s, fill="black")
     img.save(out)
     return out
+
+
+@register_sample_tiles("tokens", help="each sequence as its decoded text")
+def token_tiles(samples: torch.Tensor, info: Any) -> list[dict[str, Any]]:
+    return [{"caption": line} for line in decode(samples, info)]

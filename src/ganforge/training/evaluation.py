@@ -1,7 +1,7 @@
 """Metrics during training: every ``train.eval_every`` steps evaluate the exported generator,
 log the results (metrics.jsonl and TensorBoard), keep the best checkpoint by
-``train.best_metric`` and optionally stop early after ``train.early_stop`` evaluations
-without improvement.
+``train.best_metric`` (by default the first FID evaluated; ``ganforge sample`` then uses it)
+and optionally stop early after ``train.early_stop`` evaluations without improvement.
 
 Image data uses :func:`ganforge.metrics.evaluate` (reference: the dataset's test split unless
 ``train.eval_reference`` names another); toy point data with known modes uses the
@@ -55,6 +55,23 @@ class EvalHook:
         self.best: float | None = None
         self.bad = 0
 
+    def key_of(self, res: dict[str, Any]) -> str | None:
+        """The key that picks the best checkpoint: ``train.best_metric``; when unset, the first
+        FID of the evaluation (else the first KID), so a run that evaluates keeps its best
+        generator by default; ``off`` keeps no best."""
+        if self.best_key in ("none", "off"):
+            return None
+        if self.best_key:
+            if self.best_key not in res:
+                raise GanforgeError(f"train.best_metric {self.best_key!r} is not among the evaluated keys: "
+                                    f"{', '.join(k for k in res if k not in ('n', 'n_reference', 'reference'))}")
+            return self.best_key
+        for prefix in ("fid", "kid"):
+            found = [k for k in res if k.split("/")[0] == prefix and isinstance(res[k], (int, float))]
+            if found:
+                return found[0]
+        return None
+
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best, "bad": self.bad}
 
@@ -80,11 +97,8 @@ class EvalHook:
         # an evaluation at the last step off the schedule is reported only: were it to count
         # for the best or the patience, a run continued with more --steps would decide otherwise
         # than the same run made in one go
-        if self.best_key and on_schedule:
-            key = self.best_key if self.best_key in res else None
-            if key is None:
-                raise GanforgeError(f"train.best_metric {self.best_key!r} is not among the evaluated keys: "
-                                    f"{', '.join(k for k in res if k not in ('n', 'n_reference', 'reference'))}")
+        key = self.key_of(res) if on_schedule else None
+        if key is not None:
             value = float(res[key])
             better = self.best is None or (value > self.best if higher_is_better(key) else value < self.best)
             if better and math.isfinite(value):

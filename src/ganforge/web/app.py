@@ -4,7 +4,8 @@ Routes (``{rid}`` is a run id from ``GET /api/runs``):
 
 - ``GET /`` -> the explorer; ``GET /explore``, ``GET /dashboard``; ``/static/*`` page assets
 - ``GET /api/runs``; ``GET /api/runs/{rid}`` (progress + the generator's controls)
-- ``POST /api/runs/{rid}/grid`` | ``latent`` | ``render`` (PNG) | ``interpolate`` | ``codes``
+- ``POST /api/runs/{rid}/grid`` | ``latent`` | ``render`` (PNG) | ``tile`` (JSON: image, audio, caption)
+  | ``interpolate`` | ``codes``; grid, interpolate and codes give ``tiles`` and ``images``
 - ``POST /api/runs/{rid}/translate`` (multipart upload ``file``, optional ``mask``)
 - ``GET /api/runs/{rid}/metrics?offset=N``; ``GET /api/runs/{rid}/samples``;
   ``GET /api/runs/{rid}/samples/{step}.png``
@@ -28,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import GanforgeError
 from . import explore
-from .imaging import ImageError, data_url, decode_upload, png_bytes
+from .imaging import ImageError, data_url, decode_upload, png_bytes, tile_json
 from .runs import Run, RunStore
 from .schemas import CodeRequest, GridRequest, InterpolateRequest, LatentRequest, RenderRequest
 
@@ -195,6 +196,15 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         return info
 
     # -- explorer ---------------------------------------------------------------------------------
+    def shown(G: Any, x: Any) -> dict[str, Any]:
+        """Samples as the page shows them: ``tiles`` (image / audio data URLs and a caption per
+        sample) and ``images`` (each tile's image URL, None where it has none)."""
+        if explore.sample_media(G) == "tiles":
+            tiles = [tile_json(t) for t in explore.tiles(G, x)]
+        else:
+            tiles = [{"image": data_url(png_bytes(img)), "audio": None, "caption": None} for img in x]
+        return {"tiles": tiles, "images": [t["image"] for t in tiles]}
+
     @app.post("/api/runs/{rid}/grid")
     def grid(rid: str, req: GridRequest) -> dict[str, Any]:
         def fn(G: Any) -> dict[str, Any]:
@@ -203,8 +213,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
             labels = explore.labels_for(G, req.n, req.label, cycle=True)
             x = explore.decode(G, z, labels, req.truncation)
             return {"seeds": seeds, "labels": None if labels is None else labels.tolist(),
-                    "latents": [[round(v, 6) for v in row] for row in z.tolist()],
-                    "images": [data_url(png_bytes(img)) for img in x]}
+                    "latents": [[round(v, 6) for v in row] for row in z.tolist()], **shown(G, x)}
         return with_generator(rid, fn)
 
     @app.post("/api/runs/{rid}/latent")
@@ -219,8 +228,20 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
         def fn(G: Any) -> bytes:
             z = explore.as_latent(G, req.z)
             x = explore.decode(G, z, explore.labels_for(G, 1, req.label), req.truncation)
+            if explore.sample_media(G) == "tiles":
+                raise explore.BadRequest(f"this run's samples are {G.meta.get('kind')!r} tiles, not images: "
+                                         f"POST /api/runs/{rid}/tile gives one")
             return png_bytes(x[0], scale=req.scale)
         return Response(with_generator(rid, fn), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    @app.post("/api/runs/{rid}/tile")
+    def tile(rid: str, req: RenderRequest) -> dict[str, Any]:
+        """One sample from the latent ``z`` as the page shows it (image, audio, caption)."""
+        def fn(G: Any) -> dict[str, Any]:
+            z = explore.as_latent(G, req.z)
+            x = explore.decode(G, z, explore.labels_for(G, 1, req.label), req.truncation)
+            return {"tile": shown(G, x)["tiles"][0]}
+        return with_generator(rid, fn)
 
     @app.post("/api/runs/{rid}/interpolate")
     def interpolate(rid: str, req: InterpolateRequest) -> dict[str, Any]:
@@ -228,7 +249,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
             za, zb = explore.as_latent(G, req.z_a, "z_a"), explore.as_latent(G, req.z_b, "z_b")
             z = explore.interpolation(G, za, zb, req.steps, req.mode)
             x = explore.decode(G, z, explore.labels_for(G, req.steps, req.label), req.truncation)
-            return {"images": [data_url(png_bytes(img)) for img in x]}
+            return shown(G, x)
         return with_generator(rid, fn)
 
     @app.post("/api/runs/{rid}/codes")
@@ -237,7 +258,7 @@ def create_app(run_dirs: list[str | os.PathLike[str]], max_body_bytes: int = MAX
             z = explore.as_latent(G, req.z)
             zs, values = explore.code_traversal(G, z, req.code, req.steps, req.low, req.high)
             x = explore.decode(G, zs, explore.labels_for(G, len(zs), req.label), req.truncation)
-            return {"code": req.code, "values": values, "images": [data_url(png_bytes(img)) for img in x]}
+            return {"code": req.code, "values": values, **shown(G, x)}
         return with_generator(rid, fn)
 
     @app.post("/api/runs/{rid}/translate")

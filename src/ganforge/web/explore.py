@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ..api import slerp
+from ..plots import SAMPLE_TILES, info_from_meta
 from ..nets.controls import (is_translator, latent_codes, needs_mask, set_code, truncation_kwargs,
                              truncation_support)
 
@@ -24,23 +25,25 @@ def describe(G: nn.Module) -> dict[str, Any]:
     """Everything the page needs to build its controls for G (JSON-able)."""
     meta = dict(getattr(G, "meta", {}) or {})
     out_shape = [int(s) for s in getattr(G, "out_shape", ()) or ()]
-    z_dim = int(getattr(G, "z_dim", 0) or 0)
+    z_dim = latent_size(G) if int(getattr(G, "z_dim", 0) or 0) > 0 and not is_translator(G) else 0
     k = int(getattr(G, "num_classes", 0) or 0)
     names = meta.get("class_names")
     names = [str(n) for n in names][:k] if isinstance(names, (list, tuple)) and len(names) >= k else [str(i) for i in range(k)]
     t = truncation_support(G)
     translator = is_translator(G)
-    image = len(out_shape) == 3 and out_shape[0] in (1, 3)
+    media = sample_media(G)
     if translator:
         mode = "translate"
-    elif image and z_dim > 0:
+    elif media != "none" and z_dim > 0:
         mode = "generate"
     else:
         mode = "none"
     return {
         "mode": mode,
+        "media": media,
         "reason": None if mode != "none" else
-        f"the explorer shows image generators; this model's samples have shape {out_shape} (kind {meta.get('kind')!r})",
+        f"the explorer shows image generators and the data kinds with sample tiles ({', '.join(SAMPLE_TILES)}); "
+        f"this model's samples have shape {out_shape} (kind {meta.get('kind')!r})",
         "net": type(G).__name__,
         "z_dim": z_dim,
         "out_shape": out_shape,
@@ -52,6 +55,44 @@ def describe(G: nn.Module) -> dict[str, Any]:
         "needs_mask": needs_mask(G) if translator else False,
         "meta": {key: meta.get(key) for key in ("family", "dataset", "kind", "step", "ema") if key in meta},
     }
+
+
+def latent_shape(G: nn.Module) -> tuple[int, ...]:
+    """The shape of one latent of G: (z_dim,) for most generators, (steps, z_dim) for recurrent
+    ones. The page and the API pass latents flattened; :func:`decode` restores this shape."""
+    shape = getattr(G, "_explorer_latent_shape", None)
+    if shape is None:
+        shape = tuple(G.sample_latent(1, generator=torch.Generator().manual_seed(0), device=_device(G)).shape[1:])
+        G._explorer_latent_shape = shape
+    return shape
+
+
+def latent_size(G: nn.Module) -> int:
+    """How many numbers one flattened latent of G holds."""
+    n = 1
+    for s in latent_shape(G):
+        n *= int(s)
+    return n
+
+
+def sample_media(G: nn.Module) -> str:
+    """How the explorer shows G's samples: "image" ((C, H, W) outputs with 1 or 3 channels),
+    "tiles" (a data kind with registered sample tiles: audio, text, charts...) or "none"."""
+    kind = str((getattr(G, "meta", {}) or {}).get("kind") or "")
+    if kind in SAMPLE_TILES:
+        return "tiles"
+    out_shape = [int(s) for s in getattr(G, "out_shape", ()) or ()]
+    return "image" if len(out_shape) == 3 and out_shape[0] in (1, 3) else "none"
+
+
+def tiles(G: nn.Module, x: Tensor) -> list[dict[str, Any]]:
+    """The registered sample tiles of G's data kind for outputs ``x`` (one dict per sample with
+    any of image PNG bytes, audio WAV bytes, caption)."""
+    meta = dict(getattr(G, "meta", {}) or {})
+    out = SAMPLE_TILES.get(str(meta.get("kind")))(x, info_from_meta(meta))
+    if len(out) != len(x):
+        raise RuntimeError(f"the sample tiles of kind {meta.get('kind')!r} gave {len(out)} tiles for {len(x)} samples")
+    return out
 
 
 def _device(G: nn.Module) -> torch.device:
@@ -99,24 +140,30 @@ def seed_latents(G: nn.Module, seeds: Sequence[int], truncation: float | None = 
     lat_kw, _ = _trunc(G, truncation)
     zs = [G.sample_latent(1, generator=torch.Generator().manual_seed(int(s)), device=_device(G), **lat_kw)
           for s in seeds]
-    return torch.cat(zs).float()
+    return torch.cat(zs).float().reshape(len(seeds), -1)
 
 
 def as_latent(G: nn.Module, values: Sequence[float] | Tensor, field: str = "z") -> Tensor:
-    """A client-supplied latent as (1, z_dim), checked against G.z_dim."""
+    """A client-supplied (flattened) latent as (1, n), checked against G's latent size."""
     check_generator(G)
     z = torch.as_tensor(values, dtype=torch.float32).reshape(1, -1)
-    if z.shape[1] != G.z_dim:
-        raise BadRequest(f"{field}: expected {G.z_dim} numbers (this generator's z_dim), got {z.shape[1]}")
+    n = latent_size(G)
+    if z.shape[1] != n:
+        what = "this generator's z_dim" if len(latent_shape(G)) == 1 else f"a latent of shape {list(latent_shape(G))}, flattened"
+        raise BadRequest(f"{field}: expected {n} numbers ({what}), got {z.shape[1]}")
     return z.to(_device(G))
 
 
 @torch.no_grad()
 def decode(G: nn.Module, z: Tensor, labels: Tensor | None, truncation: float | None = None) -> Tensor:
-    """G(z, labels) in eval mode -> CPU float tensor (N, C, H, W) in [-1, 1]."""
+    """G(z, labels) in eval mode -> CPU tensor: images (N, C, H, W) as floats in [-1, 1]; other
+    kinds as G gives them (token ids stay integers) for their sample tiles."""
     _, fwd_kw = _trunc(G, truncation)
     G.eval()
-    return G(z, labels, **fwd_kw).float().cpu().clamp(-1, 1)
+    x = G(z.reshape(z.shape[0], *latent_shape(G)), labels, **fwd_kw).cpu()
+    if sample_media(G) == "image":
+        return x.float().clamp(-1, 1)
+    return x if not x.is_floating_point() else x.float()
 
 
 def interpolation(G: nn.Module, z_a: Tensor, z_b: Tensor, steps: int, mode: str) -> Tensor:

@@ -40,6 +40,15 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def tile_json(tile: dict) -> dict:
+    """A sample tile (image PNG bytes, audio WAV bytes, caption) as JSON: data URLs and text;
+    a field the tile lacks is None."""
+    image, audio, caption = tile.get("image"), tile.get("audio"), tile.get("caption")
+    return {"image": data_url(image) if image is not None else None,
+            "audio": "data:audio/wav;base64," + base64.b64encode(audio).decode("ascii") if audio is not None else None,
+            "caption": str(caption) if caption is not None else None}
+
+
 def grid_png(x: Tensor, nrow: int | None = None) -> bytes:
     """(N, C, H, W) in [-1, 1] tiled into one PNG."""
     return png_bytes(make_grid(x, nrow=nrow, padding=2, pad_value=1.0))

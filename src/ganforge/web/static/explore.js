@@ -17,6 +17,17 @@ const S = {
 
 const rid = () => encodeURIComponent(S.run.id);
 
+// Samples that are not images (audio, text, charts) come as tiles: image, audio, caption.
+const tilesMode = () => S.model && S.model.media === "tiles";
+
+function tileParts(t) {
+  const parts = [];
+  if (t.image) parts.push(GF.el("img", { src: t.image, alt: t.caption || "sample" }));
+  if (t.audio) parts.push(GF.el("audio", { src: t.audio, controls: "", preload: "auto" }));
+  if (t.caption !== null && t.caption !== undefined) parts.push(GF.el("figcaption", { text: t.caption }));
+  return parts;
+}
+
 function classValue() {
   const v = GF.$("#class").value;
   return S.model && S.model.num_classes && v !== "" ? parseInt(v, 10) : null;
@@ -66,6 +77,9 @@ async function loadRun(run) {
 function setupExplorer() {
   const m = S.model;
   GF.$("#explorer").hidden = false;
+  GF.$("#big").hidden = tilesMode();
+  GF.$("#big-tile").hidden = !tilesMode();
+  GF.$("#download").textContent = tilesMode() ? "Download sample" : "Download PNG";
   // classes
   GF.$("#class-row").hidden = !m.num_classes;
   GF.$("#class").replaceChildren(
@@ -108,10 +122,12 @@ async function loadGrid({ keepSelection = false } = {}) {
   S.cells = res.seeds.map((s, i) => ({ seed: s, label: res.labels ? res.labels[i] : null, z: res.latents[i] }));
   const grid = GF.$("#grid");
   grid.style.setProperty("--cols", Math.ceil(Math.sqrt(res.seeds.length)));
-  grid.replaceChildren(...res.images.map((src, i) => GF.el("img", {
-    src, class: "pix cell", alt: `seed ${res.seeds[i]}`, title: `seed ${res.seeds[i]}` + (res.labels ? `, class ${res.labels[i]}` : ""),
-    "data-seed": res.seeds[i], onclick: () => select(i),
-  })));
+  grid.replaceChildren(...res.tiles.map((t, i) => {
+    const title = `seed ${res.seeds[i]}` + (res.labels ? `, class ${res.labels[i]}` : "");
+    if (!tilesMode()) return GF.el("img", { src: t.image, class: "pix cell", alt: `seed ${res.seeds[i]}`, title,
+      "data-seed": res.seeds[i], onclick: () => select(i) });
+    return GF.el("figure", { class: "tile cell", title, "data-seed": res.seeds[i], onclick: () => select(i) }, ...tileParts(t));
+  }));
   const old = S.sel;
   const again = old && keepSelection ? S.cells.findIndex(c => c.seed === old.seed) : -1;
   if (again >= 0) {
@@ -193,8 +209,15 @@ async function pump() {
     S.inflight = ctrl;
     const t0 = performance.now();
     try {
-      const blob = await GF.api(`/api/runs/${rid()}/render`, { method: "POST", signal: ctrl.signal, as: "blob",
-        body: { z: currentZ(), label: selLabel(), truncation: truncValue() } });
+      const body = { z: currentZ(), label: selLabel(), truncation: truncValue() };
+      if (tilesMode()) {
+        const r = await GF.api(`/api/runs/${rid()}/tile`, { method: "POST", signal: ctrl.signal, body });
+        if (seq !== S.renderSeq) continue;
+        showBigTile(r.tile);
+        GF.$("#big-tile").title = `rendered in ${Math.round(performance.now() - t0)} ms`;
+        continue;
+      }
+      const blob = await GF.api(`/api/runs/${rid()}/render`, { method: "POST", signal: ctrl.signal, as: "blob", body });
       if (seq !== S.renderSeq) continue;
       await showBig(blob);
       GF.$("#big").title = `rendered in ${Math.round(performance.now() - t0)} ms`;
@@ -215,6 +238,13 @@ async function showBig(blob) {
   img.dataset.version = String(+img.dataset.version + 1);
 }
 
+function showBigTile(t) {
+  const fig = GF.$("#big-tile");
+  S.bigTile = t;
+  fig.replaceChildren(...tileParts(t));
+  fig.dataset.version = String(+fig.dataset.version + 1);
+}
+
 function updateReproduce() {
   if (!S.sel) return;
   const edited = Object.keys(S.sel.edits).length > 0;
@@ -224,7 +254,7 @@ function updateReproduce() {
   if (selLabel() !== null) parts.push(`--class ${selLabel()}`);
   const t = truncValue();
   if (t !== null && (!edited || S.model.truncation.where === "forward")) parts.push(`--truncation ${t}`);
-  parts.push("--out sample.png");
+  if (!tilesMode()) parts.push("--out sample.png");
   GF.$("#command").textContent = parts.join(" ");
   GF.$("#download-latent").hidden = !edited;
   GF.$("#latent").value = "[" + currentZ().map(v => v.toFixed(4)).join(", ") + "]";
@@ -232,9 +262,10 @@ function updateReproduce() {
 
 // ---------------------------------------------------------------------------------------------
 // interpolation and code traversal (refreshed when a slider is released, not while it moves)
-function strip(box, images, captions) {
-  box.replaceChildren(...images.map((src, i) => GF.el("figure", {}, GF.el("img", { src, class: "pix cell" }),
-    GF.el("figcaption", { text: captions[i] }))));
+function strip(box, tiles, captions) {
+  box.replaceChildren(...tiles.map((t, i) => tilesMode()
+    ? GF.el("figure", { class: "tile" }, ...tileParts(t), GF.el("figcaption", { class: "muted", text: captions[i] }))
+    : GF.el("figure", {}, GF.el("img", { src: t.image, class: "pix cell" }), GF.el("figcaption", { text: captions[i] }))));
 }
 
 async function refreshSide() {
@@ -248,7 +279,7 @@ async function refreshSide() {
     const r = await GF.api(`/api/runs/${rid()}/interpolate`, { method: "POST",
       body: { z_a: z, z_b: b.z, steps, mode: GF.$("#interp-mode").value, label, truncation } });
     if (seq !== S.sideSeq) return;
-    strip(GF.$("#interp"), r.images, r.images.map((_, i) => i === 0 ? "selected" : i === r.images.length - 1 ? `seed ${seedB}` : ""));
+    strip(GF.$("#interp"), r.tiles, r.tiles.map((_, i) => i === 0 ? "selected" : i === r.images.length - 1 ? `seed ${seedB}` : ""));
     if (S.model.codes.length) {
       const code = GF.$("#code").value;
       const c = S.model.codes.find(x => x.name === code);
@@ -256,7 +287,7 @@ async function refreshSide() {
       const steps2 = Math.max(2, Math.min(16, parseInt(GF.$("#code-steps").value, 10) || 9));
       const t = await GF.api(`/api/runs/${rid()}/codes`, { method: "POST", body: { z, code, steps: steps2, label, truncation } });
       if (seq !== S.sideSeq) return;
-      strip(GF.$("#code-strip"), t.images, t.values.map(v => GF.fmt(v)));
+      strip(GF.$("#code-strip"), t.tiles, t.values.map(v => GF.fmt(v)));
     }
   } catch (e) { GF.say(e.message, "error"); }
 }
@@ -313,6 +344,13 @@ function wire() {
   for (const id of ["#interp-seed", "#interp-steps", "#interp-mode", "#code", "#code-steps"]) GF.$(id).addEventListener("change", refreshSide);
   GF.$("#download").addEventListener("click", async () => {
     if (!S.sel) return;
+    if (tilesMode()) {
+      const t = S.bigTile, base = `${S.run.name}-seed${S.sel.seed}`;
+      if (!t) return;
+      if (t.audio) return GF.download(t.audio, `${base}.wav`);
+      if (t.image) return GF.download(t.image, `${base}.png`);
+      return GF.download(new Blob([(t.caption || "") + "\n"], { type: "text/plain" }), `${base}.txt`);
+    }
     const scale = Math.max(1, Math.floor(256 / S.model.out_shape[1]));
     try {
       const blob = await GF.api(`/api/runs/${rid()}/render`, { method: "POST", as: "blob",
