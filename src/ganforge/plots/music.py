@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from . import register_sample_plot
+from . import register_sample_plot, register_sample_tiles
 from ..errors import GanforgeError
 
 #: one colour per voice (soprano red, alto orange, tenor green, bass blue, then more)
@@ -117,9 +117,11 @@ def fluidsynth_available(soundfont: Path = SOUNDFONT) -> str | None:
     return None
 
 
-def midi_to_wav(midi: bytes, soundfont: Path = SOUNDFONT, rate: int = 11025, gain: float = 0.6) -> bytes:
-    """Render MIDI bytes to the bytes of a 16-bit mono WAV file with the ``fluidsynth`` program
-    (its stereo output averaged; 11025 Hz keeps a four-bar sample near 200 KB)."""
+def _render(midi: bytes, soundfont: Path = SOUNDFONT, rate: int = 11025, gain: float = 0.6) -> np.ndarray:
+    """MIDI bytes -> mono float samples at ``rate`` Hz, rendered by the ``fluidsynth`` program
+    (its stereo output averaged)."""
+    import wave
+
     why = fluidsynth_available(soundfont)
     if why:
         raise GanforgeError(f"cannot render audio: {why}")
@@ -129,38 +131,66 @@ def midi_to_wav(midi: bytes, soundfont: Path = SOUNDFONT, rate: int = 11025, gai
         cmd = ["fluidsynth", "-ni", "-q", "-g", str(gain), "-r", str(rate), "-F", str(wav), "-T", "wav",
                str(soundfont), str(mid)]
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=120)
+            done = subprocess.run(cmd, capture_output=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise GanforgeError(f"fluidsynth failed to render audio: {e}") from None
         if done.returncode != 0 or not wav.is_file():
             raise GanforgeError(f"fluidsynth failed to render audio (exit {done.returncode}): "
                                 f"{done.stderr.decode(errors='replace')[-300:]}")
-        return _mono(wav)
+        with wave.open(str(wav), "rb") as w:
+            ch, width = w.getnchannels(), w.getsampwidth()
+            frames = w.readframes(w.getnframes())
+    if width != 2:
+        raise GanforgeError(f"fluidsynth wrote {8 * width}-bit audio; expected 16-bit")
+    return np.frombuffer(frames, dtype="<i2").reshape(-1, ch).astype(np.float64).mean(axis=1)
 
 
-def _mono(path: Path) -> bytes:
-    """A 16-bit WAV file's channels averaged, as the bytes of a mono WAV file."""
+def _wav_bytes(pcm: np.ndarray, rate: int) -> bytes:
+    """Mono samples as the bytes of a 16-bit WAV file."""
     import io
     import wave
 
-    with wave.open(str(path), "rb") as w:
-        ch, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-        frames = w.readframes(w.getnframes())
-    if width != 2:
-        raise GanforgeError(f"fluidsynth wrote {8 * width}-bit audio; expected 16-bit")
-    pcm = np.frombuffer(frames, dtype="<i2").reshape(-1, ch).astype(np.int32).mean(axis=1)
-    loud = np.nonzero(np.abs(pcm) > 0.01 * max(float(np.abs(pcm).max()), 1.0))[0]
-    if len(loud):  # the reverb's near-silent tail: keep 0.3 s after the last audible sample
-        pcm = pcm[:min(len(pcm), int(loud[-1]) + int(0.3 * rate))]
     buf = io.BytesIO()
     with wave.open(buf, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(np.clip(pcm, -32768, 32767).astype("<i2").tobytes())
+        out.writeframes(np.clip(np.round(pcm), -32768, 32767).astype("<i2").tobytes())
     return buf.getvalue()
 
 
+def midi_to_wav(midi: bytes, soundfont: Path = SOUNDFONT, rate: int = 11025, gain: float = 0.6) -> bytes:
+    """MIDI bytes -> the bytes of a 16-bit mono WAV file (11025 Hz keeps four bars near 200 KB),
+    the reverb's near-silent tail cut 0.3 s after the last audible sample."""
+    pcm = _render(midi, soundfont, rate, gain)
+    loud = np.nonzero(np.abs(pcm) > 0.01 * max(float(np.abs(pcm).max()), 1.0))[0]
+    if len(loud):
+        pcm = pcm[:min(len(pcm), int(loud[-1]) + int(0.3 * rate))]
+    return _wav_bytes(pcm, rate)
+
+
+def rolls_to_wavs(rolls: torch.Tensor | np.ndarray, info: Any, rate: int = 11025, tail: float = 0.5) -> list[bytes]:
+    """Every roll (N, V, T, P) as WAV bytes, rendered by one ``fluidsynth`` run: the rolls are
+    played one after another with a second of silence between them and the recording is cut
+    into pieces of T steps plus ``tail`` seconds (loading the 140 MB soundfont once, not N times)."""
+    r = _array(rolls)
+    n, V, T, P = r.shape
+    e = info.extra
+    step_s = 60.0 / float(e.get("tempo_bpm", 90.0)) / int(e.get("steps_per_beat", 4))
+    gap = int(np.ceil(max(1.0, tail + 0.5) / step_s))
+    joined = np.zeros((V, n * (T + gap), P), dtype=np.float32)
+    for i in range(n):
+        joined[:, i * (T + gap): i * (T + gap) + T] = r[i]
+    pcm = _render(midi_bytes(joined, info), rate=rate)
+    out = []
+    for i in range(n):
+        a = int(round(i * (T + gap) * step_s * rate))
+        piece = pcm[a: a + int(round((T * step_s + tail) * rate))]
+        out.append(_wav_bytes(piece, rate))
+    return out
+
+
+@register_sample_tiles("pianoroll", help="each roll as a picture, with its audio when fluidsynth is installed")
 def roll_tiles(samples: torch.Tensor | np.ndarray, info: Any, audio: bool = True) -> list[dict[str, Any]]:
     """Per sample a dict: ``image`` (PNG bytes of the roll), ``audio`` (WAV bytes, when fluidsynth
     and its soundfont are installed and ``audio``), ``caption``."""
@@ -168,14 +198,17 @@ def roll_tiles(samples: torch.Tensor | np.ndarray, info: Any, audio: bool = True
 
     from PIL import Image
 
-    can_play = audio and fluidsynth_available() is None
+    rolls = _array(samples)
+    wavs = rolls_to_wavs(rolls, info) if audio and fluidsynth_available() is None and len(rolls) else None
     tiles = []
-    for i, roll in enumerate(_array(samples)):
+    for i, roll in enumerate(rolls):
         buf = io.BytesIO()
         Image.fromarray(roll_image(roll, info, scale=2)).save(buf, format="PNG")
-        tile: dict[str, Any] = {"image": buf.getvalue(), "caption": f"sample {i}"}
-        if can_play:
-            tile["audio"] = midi_to_wav(midi_bytes(roll, info))
+        notes = int((np.diff(np.concatenate([np.zeros_like(roll[:, :1]), roll > 0.5], axis=1).astype(np.int8),
+                             axis=1) == 1).sum())
+        tile: dict[str, Any] = {"image": buf.getvalue(), "caption": f"{notes} notes"}
+        if wavs is not None:
+            tile["audio"] = wavs[i]
         tiles.append(tile)
     return tiles
 
@@ -189,15 +222,16 @@ def write_rolls(samples: torch.Tensor | np.ndarray, folder: str | Path, info: An
     from ..fileio import ensure_dir, save_pil, write_bytes
 
     d = ensure_dir(folder, "the generated music")
+    rolls = _array(samples)
     why = fluidsynth_available() if wav else "not asked for"
+    wavs = rolls_to_wavs(rolls, info) if why is None and len(rolls) else None
     paths: list[Path] = []
-    for i, roll in enumerate(_array(samples)):
+    for i, roll in enumerate(rolls):
         stem = d / f"{prefix}_{i:03d}"
-        midi = midi_bytes(roll, info)
-        paths.append(write_bytes(stem.with_suffix(".mid"), midi, "a MIDI file"))
+        paths.append(write_bytes(stem.with_suffix(".mid"), midi_bytes(roll, info), "a MIDI file"))
         paths.append(save_pil(Image.fromarray(roll_image(roll, info)), stem.with_suffix(".png"), "a piano-roll image"))
-        if why is None:
-            paths.append(write_bytes(stem.with_suffix(".wav"), midi_to_wav(midi), "a WAV file"))
+        if wavs is not None:
+            paths.append(write_bytes(stem.with_suffix(".wav"), wavs[i], "a WAV file"))
     return paths, ("" if why is None else f"no WAV: {why}")
 
 
