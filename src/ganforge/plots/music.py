@@ -77,7 +77,9 @@ def plot_pianoroll(samples: torch.Tensor | np.ndarray, path: str | Path, info: A
     pw, ph, pad, label = T * scale, P * scale, 8, 12
     head = 16 if title else 0
     foot = 16
-    width, height = cols * (pw + pad) + pad, head + rows * (ph + label + pad) + pad + foot
+    names = _voice_names(info, V)
+    legend = pad + sum(20 + 7 * len(n) for n in names)
+    width, height = max(cols * (pw + pad) + pad, legend), head + rows * (ph + label + pad) + pad + foot
     canvas = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     if title:
@@ -89,7 +91,7 @@ def plot_pianoroll(samples: torch.Tensor | np.ndarray, path: str | Path, info: A
         canvas.paste(Image.fromarray(roll_image(r, info, scale=scale)), (x0, y0 + label))
         draw.rectangle((x0 - 1, y0 + label - 1, x0 + pw, y0 + label + ph), outline=(160, 160, 160))
     x = pad
-    for v, n in enumerate(_voice_names(info, V)):
+    for v, n in enumerate(names):
         color = tuple(int(255 * c) for c in VOICE_COLORS[v % len(VOICE_COLORS)])
         draw.rectangle((x, height - foot + 3, x + 10, height - foot + 12), fill=color)
         draw.text((x + 14, height - foot + 2), n, fill=(0, 0, 0))
