@@ -79,7 +79,8 @@ def plot_pianoroll(samples: torch.Tensor | np.ndarray, path: str | Path, info: A
     foot = 16
     names = _voice_names(info, V)
     legend = pad + sum(20 + 7 * len(n) for n in names)
-    width, height = max(cols * (pw + pad) + pad, legend), head + rows * (ph + label + pad) + pad + foot
+    width = max(cols * (pw + pad) + pad, legend, 2 * pad + 6 * len(title))
+    height = head + rows * (ph + label + pad) + pad + foot
     canvas = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     if title:
