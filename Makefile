@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_STEPS ?= 2000
 
-.PHONY: demo test install test-deps chromium audio-packages fashion-mnist slow bench clean
+.PHONY: demo test install test-deps chromium audio-packages fashion-mnist fluidsynth slow bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,13 @@ fashion-mnist:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q dataset-fashion-mnist; \
 	  else echo "make test: install Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist)"; fi; }
 
-test-deps: $(VENV)/.test-installed chromium audio-packages fashion-mnist
+# Debian's fluidsynth and General MIDI soundfont render music samples to WAV (the tests check the WAV files)
+fluidsynth:
+	@command -v fluidsynth >/dev/null 2>&1 && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q fluidsynth fluid-soundfont-gm; \
+	  else echo "make test: install Debian's fluidsynth and fluid-soundfont-gm for the WAV tests"; fi; }
+
+test-deps: $(VENV)/.test-installed chromium audio-packages fashion-mnist fluidsynth
 
 demo: install
 	$(BIN)/ganforge train dcgan --data mnist --steps $(DEMO_STEPS) --batch-size 64 --ema 0.999 \

@@ -118,3 +118,24 @@ def write_audio(x: Any, G: Any, args: argparse.Namespace) -> str:
         write_wav(out / f"sample_{i:03d}{tag}.wav", wave.reshape(-1), rate, what="a generated clip")
     plot_audio(x, out / "spectrograms.png", info, labels=label_names)
     return f"wrote {len(x)} WAV files ({rate} Hz, {x.shape[-1]} samples) and spectrograms.png to {out}/"
+@register_sample_writer("pianoroll", help="music: per sample a MIDI file, a piano-roll PNG and (with fluidsynth) a "
+                                          "WAV in the --out folder; --out FILE.png: one picture; FILE.npy: the rolls")
+def write_pianoroll(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..plots import info_from_meta
+    from ..plots.music import plot_pianoroll, write_rolls
+
+    info = info_from_meta(getattr(G, "meta", {}))
+    out = Path(args.out or "samples")
+    fmt = args.format or {".npy": "npy", ".png": "png"}.get(out.suffix, "midi")
+    if fmt == "npy":
+        save_npy(x.numpy(), out, "the generated piano rolls")
+        return f"wrote {len(x)} piano rolls {tuple(x.shape[1:])} (voices, steps, pitches) to {out}"
+    if fmt == "png":
+        plot_pianoroll(x, out, info, title=f"{min(len(x), 8)} generated samples")
+        return f"plotted {min(len(x), 8)} of {len(x)} generated piano rolls to {out}"
+    if fmt != "midi" or out.suffix:
+        raise GanforgeError(f"--out {out} (--format {fmt}) for music: give a folder (MIDI, PNG and WAV per sample), "
+                            f"FILE.png or FILE.npy")
+    paths, note = write_rolls(x, out, info)
+    kinds = "MIDI, PNG" + (" and WAV" if not note else "")
+    return f"wrote {len(x)} samples ({kinds}) to {out}/" + (f"; {note}" if note else "")

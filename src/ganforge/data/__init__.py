@@ -9,5 +9,6 @@ from . import molecules  # noqa: F401,E402  (registration: moses, smiles:PATH)
 from . import tokens  # noqa: F401,E402  (registration: tokens:PATH)
 from . import audio  # noqa: F401,E402  (registration: drums, spoken-digits, audio:PATH)
 from . import captions, mnist_captions  # noqa: F401,E402  (registration: captions:PATH, mnist-captions)
+from . import music  # noqa: F401,E402  (registration: bach-chorales, midi:PATH)
 
 __all__ = ["DATASETS", "DataInfo", "TensorDataset", "build_dataset", "register_dataset"]

@@ -6,6 +6,7 @@ from . import seqgan, timeseries  # noqa: F401  (registration: text, series)
 from . import organ  # noqa: F401,E402  (registration: molecules)
 from . import wavegan, specgan  # noqa: F401,E402  (registration: audio)
 from . import attngan  # noqa: F401  (registration: text to image)
+from . import musegan  # noqa: F401,E402  (registration: piano rolls)
 from .runkinds import RUN_KINDS, FitResult, RunKind, register_run_kind, run_kind_of
 from . import tabular  # noqa: F401,E402  (registration: the tabular run kind)
 

@@ -12,7 +12,7 @@ from .kid import kid, polynomial_mmd2
 from .prdc import density_coverage, precision_recall
 from .reference import reference_features
 from .toy import TOY_MODES, evaluate_toy, mode_metrics, toy_metrics
-from . import audio, molecules  # noqa: E402,F401  (registration: the audio and smiles kinds' evaluators)
+from . import audio, molecules, music  # noqa: E402,F401  (registration: the kinds' own evaluators)
 
 __all__ = [
            "EXTRACTORS",

@@ -28,12 +28,14 @@ folder or an array (see :func:`evaluate`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from ..errors import GanforgeError
+from ..registry import Registry
 from .class_spread import class_spread
 from .features import EXTRACTORS, INCEPTION_PRECISIONS, FeatureExtractor, build_extractor
 from .frechet import fid_from_features
@@ -54,7 +56,6 @@ METRICS = {
     "class_acc": "MNIST-classifier accuracy on samples with known labels (conditional generators, labelled arrays)",
 }
 FEATURE_METRICS = {"fid", "kid", "pr", "dc"}
-
 
 def _names(value: str | Iterable[str], what: str) -> list[str]:
     items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
@@ -266,13 +267,7 @@ def class_accuracy(logits: torch.Tensor, labels: torch.Tensor, key: str = "class
 
 # --- kinds of data with metrics of their own (molecules, ...) ---------------------------------------
 
-from dataclasses import dataclass as _dataclass  # noqa: E402
-from typing import Callable as _Callable  # noqa: E402
-
-from ..registry import Registry as _Registry  # noqa: E402
-
-
-@_dataclass(frozen=True)
+@dataclass(frozen=True)
 class KindEvaluator:
     """How ``ganforge eval`` measures generators of one data kind (``DataInfo.kind``) that has
     metrics of its own (molecules, music, audio): one registry, one call, for every such kind.
@@ -288,13 +283,13 @@ class KindEvaluator:
     the user gave that the kind may use (``n_reference``). ``default_n``: samples drawn when
     ``--n`` is not given."""
 
-    evaluate: _Callable[..., dict[str, Any]]
+    evaluate: Callable[..., dict[str, Any]]
     default_n: int
     suffixes: tuple[str, ...] = ()
-    read: _Callable[[Any], Any] | None = None
+    read: Callable[[Any], Any] | None = None
 
 
-KIND_EVALUATORS: _Registry[KindEvaluator] = _Registry("data-kind evaluator")
+KIND_EVALUATORS: Registry[KindEvaluator] = Registry("data-kind evaluator")
 
 
 def register_kind_evaluator(kind: str, evaluator: KindEvaluator, help: str = "") -> KindEvaluator:

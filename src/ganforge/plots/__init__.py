@@ -63,3 +63,4 @@ def info_from_meta(meta: dict[str, Any]) -> Any:
 from . import series, text  # noqa: E402,F401  (kinds: series, tokens)
 from . import molecules  # noqa: E402,F401  (kind: smiles)
 from . import audio  # noqa: E402,F401  (kind: audio)
+from . import music  # noqa: E402,F401  (kind: pianoroll)

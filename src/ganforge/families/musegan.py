@@ -1,0 +1,83 @@
+"""The ``musegan`` family: multi-track piano rolls in bars (MuseGAN, Dong et al. 2018), with the
+nets ``musegan_g`` / ``musegan_d`` (:mod:`ganforge.nets.music`).
+
+Data: kind ``pianoroll`` (``--data bach-chorales`` or ``--data midi:PATH``), x (N, V, T, P) in
+{0, 1}. The training objective is MuseGAN's: WGAN-GP (Gulrajani et al. 2017) with Adam
+(1e-3, betas 0.5 / 0.9) and ``d_steps`` critic updates per generator update, through the
+shared adversarial steps of :class:`~ganforge.families.adversarial.AdversarialFamily`.
+
+Why MuseGAN's layout and not C-RNN-GAN's (LSTMs over note events, Mogren 2016): a chorale is
+four voices moving together bar by bar, and the piano roll holds them on one time grid, so a
+convolutional critic sees the harmony (all voices at each step) and the rhythm at once; the
+bar and temporal latents give each bar its own material inside a coherent segment. C-RNN-GAN
+generates one note event after another, so the four voices' alignment in time must be learned
+from sequences of (duration, pitch) tuples; its recurrent nets are also slow on a CPU and their
+fused kernels have no double backward for a gradient penalty. docs/music.md gives the numbers.
+
+Options (``--option KEY=VALUE``): ``head`` = ``auto`` (``voice`` when every voice of the data
+is monophonic, else ``multi``), ``voice`` (one pitch or a rest per voice and step) or
+``multi`` (each pitch on or off).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import GanforgeError
+from ..nets import build_net
+from .adversarial import AdversarialFamily
+from .base import register_family
+
+#: the DataInfo.extra keys a saved generator carries for writing MIDI, drawing rolls and metrics
+ROLL_META = ("lowest", "steps_per_beat", "bar_steps", "bars", "beats_per_bar", "time_signature", "voices",
+             "monophonic", "programs", "tempo_bpm", "transpose")
+
+
+@dataclass(frozen=True)
+class MuseGANOptions:
+    head: str = "auto"
+
+
+class MuseGANFamily(AdversarialFamily):
+    """MuseGAN-style multi-track GAN over piano rolls (N, V, T, P)."""
+
+    options_cls = MuseGANOptions
+
+    def build_nets(self, num_classes: int):
+        info, m = self.info, self.cfg.model
+        if info.kind != "pianoroll" or len(info.shape) != 3:
+            raise GanforgeError(f"family {self.cfg.family!r} trains on piano rolls (--data bach-chorales or "
+                                f"midi:PATH); dataset {info.name!r} is of kind {info.kind!r}")
+        head = self.opts.head
+        if head not in ("auto", "voice", "multi"):
+            raise GanforgeError(f"--option head={head!r} (family {self.cfg.family!r}): accepted auto, voice, multi")
+        if head == "auto":
+            head = "voice" if info.extra.get("monophonic", False) else "multi"
+        voices, steps, pitches = info.shape
+        bar_steps = int(info.extra.get("bar_steps") or steps)
+        if steps % bar_steps:
+            raise GanforgeError(f"dataset {info.name!r}: {steps} steps are not whole bars of {bar_steps}")
+        common = {"voices": voices, "bars": steps // bar_steps, "bar_steps": bar_steps, "pitches": pitches}
+        g_kw: dict[str, Any] = {**common, "head": head}
+        d_kw: dict[str, Any] = {**common, "lowest": int(info.extra.get("lowest", 0))}
+        if m.width is not None:
+            g_kw["width"] = d_kw["width"] = m.width
+        if m.z_dim:
+            g_kw["z_shared"] = g_kw["z_temporal"] = m.z_dim
+        return build_net(m.g_net, **{**g_kw, **m.g_kwargs}), build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+
+    def export_meta(self) -> dict[str, Any]:
+        # what `ganforge sample` needs to write MIDI and draw rolls from the saved generator alone
+        extra = {k: self.info.extra[k] for k in ROLL_META if k in self.info.extra}
+        return {**super().export_meta(), "data_extra": extra}
+
+
+register_family(
+    "musegan", MuseGANFamily,
+    {"model": {"g_net": "musegan_g", "d_net": "musegan_d", "z_dim": 32},
+     "train": {"loss": "wasserstein", "gp_weight": 10.0, "d_steps": 5, "optimizer": "adam", "lr_g": 1e-3,
+               "lr_d": 1e-3, "betas": (0.5, 0.9)}},
+    help="MuseGAN (Dong et al. 2018): multi-track piano rolls in bars, shared/per-voice and temporal latents, "
+         "WGAN-GP; --data bach-chorales or midi:PATH",
+    smoke={"data.name": "bach-chorales", "data.options": {"pieces": 3, "bars": 2, "steps_per_beat": 2},
+           "data.limit": 32, "data.resolution": None, "model.width": 4, "model.z_dim": 4, "train.d_steps": 1})

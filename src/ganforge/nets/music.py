@@ -1,0 +1,156 @@
+"""Multi-track piano-roll nets in the manner of MuseGAN (Dong et al. 2018): ``musegan_g`` and
+``musegan_d``. A roll is (N, V, T, P): voices, time steps (``bars`` bars of ``bar_steps``),
+pitches; values in {0, 1}.
+
+Generator (the "hybrid" model of MuseGAN, sec. 3.2-3.3): the latent holds four parts, a shared
+time-independent code ``z``, a shared temporal code ``z_t`` that a temporal generator turns into
+one code per bar, and for every voice its own time-independent ``z_i`` and temporal ``z_{t,i}``.
+A bar generator, shared by the voices (each voice also has a learned embedding), turns the
+four codes of (voice, bar) into features over the bar's steps; the bars are joined and two
+convolutions over time that see every voice let neighbouring bars and voices agree; a head per
+voice (a grouped 1x1 convolution) gives the notes.
+
+Output heads (``head``):
+
+- ``voice`` (default, for monophonic voices such as chorale parts): per voice and step a
+  choice among the P pitches and a rest; the forward value is the one-hot choice (the
+  ``argmax``) and in training the gradient is that of the softmax (a straight-through
+  estimator, as the deterministic binary neurons of BinaryMuseGAN, Dong & Yang 2018);
+- ``multi`` (polyphonic tracks): every pitch on or off, ``sigmoid > 0.5`` forward with the
+  sigmoid's gradient.
+
+Either way the discriminator sees exact {0, 1} rolls from G, as it does from the data.
+
+Discriminator: per-voice convolutions (grouped) over the roll and over its chroma (the roll
+folded onto the 12 pitch classes, a fixed map given ``lowest``), a convolution across voices,
+a bar-level convolution (kernel and stride one bar) and one over the bars, then a linear head,
+optionally with the minibatch standard deviation as an extra feature (Karras et al. 2018).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .base import Net, register_net
+
+HEADS = ("voice", "multi")
+
+
+def _lrelu() -> nn.Module:
+    return nn.LeakyReLU(0.2)
+
+
+@register_net("musegan_g", help="MuseGAN-style multi-track generator: shared/per-voice and temporal latents -> "
+                                "piano roll (N, V, T, P)")
+class MuseGANGenerator(Net):
+    """``forward(z (N, z_dim)) -> roll (N, voices, bars * bar_steps, pitches)`` in {0, 1}."""
+
+    def __init__(self, voices: int = 4, bars: int = 4, bar_steps: int = 16, pitches: int = 54,
+                 z_shared: int = 32, z_temporal: int = 32, z_voice: int = 16, z_voice_temporal: int = 16,
+                 width: int = 32, head: str = "voice", num_classes: int = 0) -> None:
+        super().__init__()
+        if head not in HEADS:
+            raise ValueError(f"head {head!r}: accepted {', '.join(HEADS)}")
+        if num_classes:
+            raise ValueError("musegan_g is unconditional (num_classes must be 0)")
+        self.voices, self.bars, self.bar_steps, self.pitches = voices, bars, bar_steps, pitches
+        self.sizes = (z_shared, z_temporal, voices * z_voice, voices * z_voice_temporal)
+        self.z_voice, self.z_voice_temporal = z_voice, z_voice_temporal
+        self.z_dim, self.num_classes, self.head = sum(self.sizes), 0, head
+        self.out_shape = (voices, bars * bar_steps, pitches)
+        hidden = 4 * max(z_temporal, z_voice_temporal, 8)
+        # temporal generators: one code -> one code per bar (MuseGAN's G_temp, an MLP here)
+        self.temporal = nn.Sequential(nn.Linear(z_temporal, hidden), nn.ReLU(), nn.Linear(hidden, bars * z_temporal))
+        self.voice_temporal = nn.Sequential(nn.Linear(z_voice_temporal, hidden), nn.ReLU(),
+                                            nn.Linear(hidden, bars * z_voice_temporal))
+        self.voice_embed = nn.Parameter(nn.init.uniform_(torch.empty(voices, 16), -0.2, 0.2))  # normal_ is slow on meta
+        d_in = z_shared + z_temporal + z_voice + z_voice_temporal + 16
+        self.bar = nn.Sequential(nn.Linear(d_in, width * bar_steps), nn.BatchNorm1d(width * bar_steps), nn.ReLU())
+        self.bar_conv = nn.Sequential(nn.Conv1d(width, width, 3, padding=1), nn.BatchNorm1d(width), nn.ReLU())
+        ch = voices * width
+        self.mix = nn.Sequential(nn.Conv1d(ch, ch, 3, padding=1), nn.BatchNorm1d(ch), nn.ReLU(),
+                                 nn.Conv1d(ch, ch, 3, padding=2, dilation=2), nn.BatchNorm1d(ch), nn.ReLU())
+        outs = pitches + 1 if head == "voice" else pitches
+        self.out = nn.Conv1d(ch, voices * outs, 1, groups=voices)
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"voices": 2, "bars": 2, "bar_steps": 4, "pitches": 6, "z_shared": 4, "z_temporal": 4,
+                "z_voice": 2, "z_voice_temporal": 2, "width": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
+        return (self.sample_latent(n, generator=generator),)
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str | None = None) -> Tensor:
+        return torch.randn(n, self.z_dim, generator=generator).to(device or "cpu")
+
+    def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        n, V, B, S = z.shape[0], self.voices, self.bars, self.bar_steps
+        zs, zt, zv, zvt = torch.split(z, self.sizes, dim=1)
+        t_shared = self.temporal(zt).view(n, 1, B, -1).expand(n, V, B, -1)
+        t_voice = self.voice_temporal(zvt.reshape(n * V, -1)).view(n, V, B, -1)
+        parts = [zs.view(n, 1, 1, -1).expand(n, V, B, -1), t_shared,
+                 zv.view(n, V, 1, -1).expand(n, V, B, -1), t_voice,
+                 self.voice_embed.to(z.dtype).view(1, V, 1, -1).expand(n, V, B, -1)]
+        h = torch.cat(parts, dim=3).reshape(n * V * B, -1)
+        h = self.bar(h).view(n * V * B, -1, S)
+        h = h + self.bar_conv(h)
+        w = h.shape[1]
+        h = h.view(n, V, B, w, S).permute(0, 1, 3, 2, 4).reshape(n, V * w, B * S)  # bars joined in time
+        h = h + self.mix(h)
+        logits = self.out(h).view(n, V, -1, B * S).transpose(2, 3).float()  # (N, V, T, P[+1])
+        if self.head == "voice":
+            soft = torch.softmax(logits, dim=-1)
+            hard = nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(soft.dtype)
+            out = hard + soft - soft.detach() if self.training else hard
+            return out[..., :self.pitches]  # the last choice is the rest
+        soft = torch.sigmoid(logits)
+        hard = (soft > 0.5).to(soft.dtype)
+        return hard + soft - soft.detach() if self.training else hard
+
+
+@register_net("musegan_d", help="MuseGAN-style piano-roll critic: per-voice roll and chroma convolutions, "
+                                "bar-level and cross-bar convolutions -> logit")
+class MuseGANDiscriminator(Net):
+    """``forward(roll (N, voices, bars * bar_steps, pitches)) -> logits (N,)``."""
+
+    def __init__(self, voices: int = 4, bars: int = 4, bar_steps: int = 16, pitches: int = 54, lowest: int = 31,
+                 width: int = 32, mbstd: bool = True, num_classes: int = 0) -> None:
+        super().__init__()
+        if num_classes:
+            raise ValueError("musegan_d is unconditional (num_classes must be 0)")
+        self.voices, self.bars, self.bar_steps, self.pitches = voices, bars, bar_steps, pitches
+        self.in_shape = (voices, bars * bar_steps, pitches)
+        self.num_classes, self.mbstd = 0, mbstd
+        # built from Python lists: index arithmetic on the meta device (build_net's size check) is slow
+        chroma = torch.tensor([[float((p + lowest) % 12 == k) for k in range(12)] for p in range(pitches)])
+        self.register_buffer("chroma", chroma, persistent=False)
+        self.roll_conv = nn.Conv1d(voices * pitches, voices * width, 3, padding=1, groups=voices)
+        self.chroma_conv = nn.Conv1d(voices * 12, voices * width // 2 or voices, 3, padding=1, groups=voices)
+        c1 = self.roll_conv.out_channels + self.chroma_conv.out_channels
+        self.mix = nn.Conv1d(c1, 2 * width, 3, padding=1)
+        self.bar_conv = nn.Conv1d(2 * width, 4 * width, bar_steps, stride=bar_steps)
+        self.bars_conv = nn.Conv1d(4 * width, 4 * width, 3, padding=1)
+        self.head = nn.Linear(4 * width * bars + int(mbstd), 1)
+        self.act = _lrelu()
+
+    @classmethod
+    def example_args(cls) -> dict:
+        return {"voices": 2, "bars": 2, "bar_steps": 4, "pitches": 6, "lowest": 60, "width": 4}
+
+    def example_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
+        return ((torch.rand(n, *self.in_shape, generator=generator) < 0.2).float(),)
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        n, V, T, P = x.shape
+        roll = x.permute(0, 1, 3, 2).reshape(n, V * P, T)
+        chroma = torch.matmul(x, self.chroma.to(x.dtype)).permute(0, 1, 3, 2).reshape(n, V * 12, T)
+        h = self.act(torch.cat([self.roll_conv(roll), self.chroma_conv(chroma)], dim=1))
+        h = self.act(self.mix(h))
+        h = self.act(self.bar_conv(h))  # (N, 4w, bars)
+        h = self.act(h + self.bars_conv(h)).flatten(1)
+        if self.mbstd:
+            sd = h.float().std(dim=0, unbiased=False).mean() if n > 1 else h.new_zeros((), dtype=torch.float32)
+            h = torch.cat([h, sd.to(h.dtype).expand(n, 1)], dim=1)
+        return self.head(h).squeeze(1)
