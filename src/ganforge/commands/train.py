@@ -5,6 +5,7 @@ import argparse
 import typing
 from typing import Any
 
+from ..errors import GanforgeError
 from . import register_command
 
 # flag names that differ from "--<field>"; every other field of data/model/train is --field-name
@@ -30,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from .runkinds import RUN_KINDS
 
     p.add_argument("target", help="a family name (see `ganforge list families`) or a YAML config file")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped, with "
+                   "its own settings (RUN/config.yaml); flags change only what they name (e.g. --steps)")
     p.add_argument("--overwrite", action="store_true", help="start again in an --out that already holds a run")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a family-specific option (repeatable)")
@@ -59,6 +61,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
             groups[sec].add_argument(f"--{flag}", dest=key, default=argparse.SUPPRESS, help=help_text)
 
 
+def resume_target(target: str, overrides: dict[str, Any]) -> str:
+    """With --resume and a family name, the run's own config.yaml (in --out, default
+    runs/FAMILY) when it holds that family: a run resumes with its settings, and the flags given
+    change only what they name (--steps ...); any other difference is refused by the loop."""
+    from pathlib import Path
+
+    from ..config import load_yaml
+
+    if target.endswith((".yaml", ".yml")):
+        return target
+    saved = Path(str(overrides.get("train.out") or f"runs/{target}")) / "config.yaml"
+    if saved.is_file():
+        try:
+            family = load_yaml(saved).get("family")
+        except GanforgeError:  # a damaged config.yaml: the loop's own check reports it
+            return target
+        if family == target:
+            print(f"resuming with the settings of {saved}")
+            return str(saved)
+    return target
+
+
 def run(args: argparse.Namespace) -> int:
     import ganforge
 
@@ -78,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         overrides.update({k: v for k, v in parse_kv([item], "--set").items()})
     if args.option:
         overrides["options"] = parse_kv(args.option, "--option")
-    cfg = ganforge.make_config(args.target, **overrides)
+    target = resume_target(args.target, overrides) if args.resume else args.target
+    cfg = ganforge.make_config(target, **overrides)
     cfg.data.options.update(data_options)
     if args.data_option:
         cfg.data.options.update(parse_kv(args.data_option, "--data-option"))
