@@ -66,6 +66,13 @@ def init_distributed(device_pref: str) -> DistContext:
     return DistContext(rank=rank, world_size=world, local_rank=local)
 
 
+def is_initialized() -> bool:
+    """Whether a torch.distributed process group exists in this process."""
+    return tdist.is_available() and tdist.is_initialized()
+
+
 def shutdown() -> None:
-    if tdist.is_initialized():
+    """Leave the process group (before the interpreter exits: a gloo group left alive can abort
+    the process at exit with "terminate called without an active exception")."""
+    if is_initialized():
         tdist.destroy_process_group()

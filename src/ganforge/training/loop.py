@@ -20,7 +20,7 @@ from ..config import RunConfig, validate
 from ..data import build_dataset
 from ..families import FAMILIES
 from .checkpoint import CHECKPOINT_NAME, atomic_save, atomic_write_text, remove_stale_temporaries
-from ..distributed import init_distributed
+from ..distributed import init_distributed, is_initialized as dist_initialized, shutdown as dist_shutdown
 from .ema import EMA
 from .export import export_models, save_samples
 from .hooks import Hook, ProgressBar, TrainContext, call_hook, watching
@@ -72,11 +72,14 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     before = torch.get_num_threads()
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
+    owns_group = not dist_initialized()  # a group the run creates (torchrun) is left by the run
     try:
         return _train(cfg, resume, overwrite, hooks)
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+        if owns_group:
+            dist_shutdown()
 
 
 def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | None) -> TrainResult:
