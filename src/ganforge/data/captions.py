@@ -36,6 +36,7 @@ import torch
 
 from ..errors import GanforgeError
 from .base import DataInfo, TensorDataset, register_dataset, to_unit_range
+from .text import train_test_indices
 from .vocab import Vocabulary
 
 KIND = "captioned"
@@ -315,9 +316,8 @@ def load_pairs(pairs: list[tuple[Path, list[str]]], size: int, channels: int | N
 
 
 def split_indices(n: int, test_fraction: float, seed: int, split: str, where: str) -> list[int]:
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).tolist()
-    n_test = int(round(n * test_fraction))
-    chosen = {"train": perm[n_test:], "test": perm[:n_test], "all": list(range(n))}.get(split)
+    train, test = train_test_indices(n, test_fraction, seed)
+    chosen = {"train": train, "test": test, "all": list(range(n))}.get(split)
     if chosen is None:
         raise GanforgeError(f"data.split {split!r}: accepted values are train, test, all")
     if not chosen:

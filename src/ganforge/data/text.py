@@ -104,7 +104,8 @@ def _options(cfg: Any, path: str) -> dict[str, Any]:
     return opts
 
 
-def _split_indices(n: int, test_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+def train_test_indices(n: int, test_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """(train, test) indices of n items: a shuffle seeded ``seed``, the first round(n * test_fraction) held out."""
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(seed))).tolist()
     n_test = int(round(n * test_fraction))
     return perm[n_test:], perm[:n_test]
@@ -127,7 +128,7 @@ def build_text_dataset(cfg: Any, path: str) -> TensorDataset:
                                 f"data.options.max_len or use too_long: truncate")
     n_dropped = n_read - len(texts)
 
-    train_idx, test_idx = _split_indices(len(texts), float(opts["test_fraction"]), opts["seed"])
+    train_idx, test_idx = train_test_indices(len(texts), float(opts["test_fraction"]), opts["seed"])
     if not train_idx:
         raise GanforgeError(f"text:{path}: only {len(texts)} usable sequences; lower test_fraction")
     if opts["vocab"]:

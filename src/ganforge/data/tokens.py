@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from .base import DataInfo, TensorDataset, register_dataset
+from .text import train_test_indices
 from .vocab import Vocabulary
 from ..errors import GanforgeError
 
@@ -134,10 +135,9 @@ def build_tokens_dataset(cfg: Any, path: str) -> TensorDataset:
             raise GanforgeError(f"tokens:{path}: the sequences have {max_len} tokens but data.options.max_len is "
                                 f"{opts['max_len']}; plain ids are not padded or cut")
         x = torch.tensor(rows, dtype=torch.int64)
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(int(opts["seed"]))).tolist()
-    n_test = int(round(len(x) * float(opts["test_fraction"])))
+    train_idx, test_idx = train_test_indices(len(x), float(opts["test_fraction"]), opts["seed"])
     split = getattr(cfg, "split", "train") or "train"
-    chosen = {"train": perm[n_test:], "test": perm[:n_test], "all": list(range(len(x)))}.get(split)
+    chosen = {"train": train_idx, "test": test_idx, "all": list(range(len(x)))}.get(split)
     if chosen is None:
         raise GanforgeError(f"data.split {split!r}: use train, test or all")
     if not chosen:
