@@ -54,7 +54,7 @@ class TrainConfig:
     clip: float | None = None           # WGAN weight clipping (None: off)
     pack: int = 1                       # PacGAN: samples packed into one D input
     augment: str | None = None          # DiffAugment policy for every D input, e.g. "color,translation,cutout"
-    ema: float | None = None            # EMA decay of generator weights (e.g. 0.999; None: off)
+    ema: float | None = None            # EMA decay of generator weights (e.g. 0.999; None or 0: off)
     ema_start: int = 0                  # step from which the EMA tracks G
     precision: str = "auto"             # auto | fp32 | bf16 | fp16 (autocast); auto: bf16 where the hardware
                                         # computes it natively, else fp32; config.yaml holds the resolved value
@@ -323,8 +323,8 @@ def validate(cfg: RunConfig) -> RunConfig:
     _check_number("train.clip", t.clip, 0.0, strict=False, accepted="a finite number >= 0 (0 or none: off)")
     _check_number("train.max_loss", t.max_loss, 0.0, strict=True,
                   accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")
-    _check_number("train.ema", t.ema, 0.0, strict=True, high=1.0, high_open=True,
-                  accepted="a decay in (0, 1), e.g. 0.999 (none: off)")
+    _check_number("train.ema", t.ema, 0.0, strict=False, high=1.0, high_open=True,
+                  accepted="a decay in [0, 1), e.g. 0.999 (0: off, for families whose default has an EMA)")
     for prefix, opts in (("options", cfg.options), ("data.options", d.options), ("model.g_kwargs", m.g_kwargs),
                          ("model.d_kwargs", m.d_kwargs)):
         for k, v in opts.items():  # checked by their families and nets; NaN is never meaningful there

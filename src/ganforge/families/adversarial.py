@@ -203,20 +203,30 @@ register_family(
 # On 2-D/1-D toy points, convolutional defaults make no sense: families use MLPs there.
 _POINTS = {"by_kind": {"points": {"model": {"g_net": "mlp_g", "d_net": "mlp_d", "z_dim": 2, "d_kwargs": {}}}}}
 
+# R1 on real data (Mescheder et al. 2018), gamma 1: without it D wins late in long runs and G
+# collapses (dcgan on MNIST after ~22k steps, cgan's diversity within each class from ~6k); the
+# exported G is an EMA of G's weights (0.999, with warm-up). Issue 17,
+# docs/families.md#dcgan-and-cgan-r1-and-ema-against-the-late-collapse. The paper's recipe:
+# --r1-gamma 0 --ema 0.
+_R1 = {"r1_gamma": 1.0, "ema": 0.999}
+
 register_family(
     "dcgan", AdversarialFamily,
     {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},
-     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN}},
-    help="DCGAN (Radford et al. 2016): strided (transposed) convolutions, batch norm, Adam 2e-4 beta1 0.5")
+     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN, **_R1}},
+    help="DCGAN (Radford et al. 2016): strided (transposed) convolutions, batch norm, Adam 2e-4 beta1 0.5; "
+         "R1 gamma 1 on D, EMA of G")
 register_family(
     "cgan", ConditionalFamily,
     # D reads the label as one-hot planes beside the image (cond="concat"): with the projection
     # head instead, each class collapsed to one image (issue 17;
     # docs/families.md#cgan-the-label-enters-d-at-its-input)
     {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100, "d_kwargs": {"cond": "concat"}},
-     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN}, **_POINTS},
-    help="conditional GAN (Mirza & Osindero 2014) on DCGAN nets: class embedding in G, label planes into D; "
-         "--class at sampling")
+     "train": {"loss": "nonsaturating", "d_steps": 1, **_ADAM_DCGAN, **_R1},
+     # on toy points: MLPs and no R1 (gamma 1 is sized for images; not measured on points)
+     "by_kind": {"points": {**_POINTS["by_kind"]["points"], "train": {"r1_gamma": 0.0}}}},
+    help="conditional GAN (Mirza & Osindero 2014) on DCGAN nets: class embedding in G, label planes into D, "
+         "R1 gamma 1 on D, EMA of G; --class at sampling")
 register_family(
     "wgan", AdversarialFamily,
     {"model": {"g_net": "dcgan_g", "d_net": "dcgan_d", "z_dim": 100},

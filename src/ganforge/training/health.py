@@ -150,7 +150,8 @@ class HealthMonitor:
         if cond:
             remedy = ("switch to the non-saturating loss (--loss nonsaturating) or a Wasserstein loss (wgan-gp), "
                       "or weaken D (fewer --d-steps, lower --lr-d)") if loss == "minimax" else \
-                     "weaken D (fewer --d-steps, lower --lr-d, smaller --width) or use wgan-gp"
+                     ("an R1 penalty on D (--r1-gamma 1; a larger gamma if it is on), weaken D (fewer "
+                      "--d-steps, lower --lr-d, smaller --width) or use wgan-gp")
             self._raise(ctx, step, "vanishing_gradients",
                         f"D(G(z)) = {record['d_fake']:.3g} and G's gradient norm fell to {record['g_grad_norm']:.3g} "
                         f"(early: {ref:.3g}): the generator is barely learning. Remedy: {remedy}.",
@@ -228,7 +229,8 @@ class HealthMonitor:
             self._raise(ctx, step, "mode_collapse",
                         "generated samples have lost diversity ("
                         + ", ".join(f"{k} = {v:.3g}" for k, v in evidence.items())
-                        + "). Remedy: PacGAN packing (--pack 2), a Wasserstein loss with gradient penalty (wgan-gp), "
+                        + "). Remedy: PacGAN packing (--pack 2), an R1 penalty on D (--r1-gamma 1), "
+                          "a Wasserstein loss with gradient penalty (wgan-gp), "
                           "a lower generator learning rate, or minibatch discrimination.", evidence)
         else:
             self._clear("mode_collapse")
