@@ -25,8 +25,8 @@ stereo marks are kept without them and counted (``extra['num_stereo_removed']``)
 ``moses-graphs``: the MOSES training set (``molsets`` wheel, :mod:`.molecules`) restricted to
 molecules of at most ``max_atoms`` heavy atoms (default 16: 21,087 of the 1,584,663 training
 and 2,388 of the 176,074 test molecules; the molecules are drug-sized, MW 250-350, so a cap
-of 9 atoms as MolGAN's QM9 would keep 37). ``--limit N`` takes the first N molecules that fit
-in a seeded shuffle of the split. ``molgraphs:PATH``: a .smi/.csv/.txt file read as
+of 9 atoms as MolGAN's QM9 would keep 37), all of them in a seeded shuffle, or with ``--limit
+N`` the first N that fit in a seeded shuffle of the whole split. ``molgraphs:PATH``: a .smi/.csv/.txt file read as
 ``smiles:PATH`` reads it (invalid SMILES named by line: ``invalid: error | skip``), its own
 seeded train/test split; ``max_atoms`` defaults to the largest molecule in the file.
 
@@ -355,27 +355,37 @@ def build_moses_graphs(cfg: Any) -> TensorDataset:
     if split not in MOSES_FILES:
         raise GanforgeError(f"moses-graphs: data.split {split!r}; use one of {', '.join(MOSES_FILES)}")
     m = opts["max_atoms"] or MOSES_MAX_ATOMS
-    pool = moses_fitting(split, m)
-    if not pool:
-        raise GanforgeError(f"moses-graphs: no MOSES {split} molecule has at most {m} heavy atoms (the smallest have "
-                            f"8); raise data.options.max_atoms")
-    order = torch.randperm(len(pool), generator=torch.Generator().manual_seed(int(opts["seed"]))).tolist()
-    chosen = [pool[i] for i in order]
     limit = getattr(cfg, "limit", None)
     if limit is not None and limit < 1:
         raise GanforgeError(f"data.limit must be >= 1, got {limit}")
+    every = read_moses(split)
+    gen = torch.Generator().manual_seed(int(opts["seed"]))
+    skipped = [0]  # molecules the pre-filter finds too large (exact for MOSES: no explicit hydrogens)
+    extra: dict[str, Any] = {"split": split, "num_read": len(every)}
+    if limit is None:  # every molecule that fits, in a seeded shuffle
+        pool = moses_fitting(split, m)
+        chosen: Any = [pool[i] for i in torch.randperm(len(pool), generator=gen).tolist()]
+        skipped[0] = len(every) - len(pool)
+        extra["num_within_cap_prefilter"] = len(pool)
+    else:  # the first `limit` that fit in a seeded shuffle of the whole split (no pass over all of it)
+        def walk() -> Any:
+            for i in torch.randperm(len(every), generator=gen).tolist():
+                if heavy_atoms_upper_bound_ok(every[i], m):
+                    yield every[i]
+                else:
+                    skipped[0] += 1
+
+        chosen = walk()
     # the vocabulary: MOSES's own elements (its filters allow only C N S O F Cl Br), most frequent first
     atoms = atom_vocabulary([], opts["atoms"]) if opts["atoms"] else ["", "C", "N", "O", "S", "F", "Cl", "Br"]
     bonds = bond_types(opts["kekulize"])
     nodes, adj, kept, report = encode_set(chosen, None, atoms, bonds, m, limit)
-    # the pre-filter's count is exact for MOSES (no explicit hydrogens): the whole split's count
-    too_many = report["dropped"].get("too_many_atoms", 0) + len(read_moses(split)) - len(pool)
-    report["dropped"]["too_many_atoms"] = too_many
+    report["dropped"]["too_many_atoms"] = report["dropped"].get("too_many_atoms", 0) + skipped[0]
+    report["num_examined"] += skipped[0]
     if not kept:
-        raise GanforgeError(f"moses-graphs: none of the {report['num_examined']} molecules examined fits "
-                            f"({report['dropped']}); check data.options.atoms / max_atoms")
-    return _dataset("moses-graphs", nodes, adj, kept, atoms, bonds, m, report,
-                    {"split": split, "num_read": len(read_moses(split)), "num_within_cap_prefilter": len(pool)})
+        raise GanforgeError(f"moses-graphs: no MOSES {split} molecule fits the graph form ({report['dropped']}); "
+                            f"check data.options.atoms / max_atoms (the smallest molecules have 8 heavy atoms)")
+    return _dataset("moses-graphs", nodes, adj, kept, atoms, bonds, m, report, extra)
 
 
 def build_molgraphs_file(cfg: Any, path: str) -> TensorDataset:
@@ -412,14 +422,6 @@ def build_molgraphs_file(cfg: Any, path: str) -> TensorDataset:
 
 
 @lru_cache(maxsize=2)
-def _moses_train_canonical(max_atoms: int) -> tuple[str, ...]:
-    from .molecules import canonical_smiles
-
-    with quiet_rdkit():
-        return tuple(canonical_smiles(s) or s for s in moses_fitting("train", max_atoms))
-
-
-@lru_cache(maxsize=2)
 def _moses_test_graphs(max_atoms: int, atoms: tuple[str, ...], bonds: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(encode_set(moses_fitting("test", max_atoms), None, atoms, bonds, max_atoms)[2])
 
@@ -428,11 +430,12 @@ def graph_molecule_sets(name: str, extra: dict[str, Any], options: dict[str, Any
                         ) -> dict[str, list[str]]:
     """The reference sets of a graph dataset for evaluation: ``test``, the held-out molecules
     that fit the graph form (the same max_atoms, atom and bond types; plain canonical SMILES),
-    and ``train``, the canonical training molecules of at most max_atoms heavy atoms (for
-    novelty). ``moses-graphs``: the MOSES splits; ``molgraphs:PATH``: the file's own split."""
+    and ``train``, the training molecules of at most max_atoms heavy atoms (for novelty). ``moses-graphs``: the MOSES splits; ``molgraphs:PATH``: the file's own split."""
     atoms, bonds, m = graph_vocab(extra)
     if name == "moses-graphs":
-        return {"train": list(_moses_train_canonical(m)), "test": list(_moses_test_graphs(m, tuple(atoms),
+        # novelty against the MOSES training SMILES as they are, as for SMILES runs (they are RDKit
+        # canonical SMILES: 3 of the 21,087 of <= 16 atoms differ from this RDKit's canonical form)
+        return {"train": list(moses_fitting("train", m)), "test": list(_moses_test_graphs(m, tuple(atoms),
                                                                                           tuple(bonds)))}
     elif name.startswith("molgraphs:"):
         path = name.partition(":")[2]
@@ -451,7 +454,7 @@ OPTION_HELP = {
     "kekulize": "molecule graphs with kekule bonds (true) or aromatic bonds as a 4th type (false)",
 }
 register_dataset("moses-graphs", help="MOSES molecules of at most 16 heavy atoms (data.options.max_atoms) as MolGAN "
-                 "graphs (atom types x adjacency by bond type); --limit N: N seeded-random ones",
+                 "graphs (atom types x adjacency by bond type); --limit N: the first N that fit in a seeded shuffle",
                  options=OPTION_HELP)(build_moses_graphs)
 register_dataset("molgraphs:", help="molgraphs:PATH - a SMILES file (.smi, .csv, .txt) as molecule graphs; molecules "
                  "that do not fit are counted and named", options=OPTION_HELP)(build_molgraphs_file)
