@@ -36,8 +36,8 @@ def evaluate_molgraphs(samples: Any, labels: Any = None, info: Any = None, *, ru
     wanted = {m.strip().lower() for m in (metrics or "").split(",") if m.strip()} - {"moses"}
     if wanted:
         raise GanforgeError(f"--metrics {metrics}: molecule graphs take moses (the default: every /Test metric "
-                            f"against the test molecules of the same size); the scaffold test set (testsf) has "
-                            f"too few molecules of that size")
+                            f"against the test molecules of the same size); the scaffold test set (testsf) is not "
+                            f"offered for graph runs (give --reference FILE.smi to compare with another set)")
     sets = graph_molecule_sets(info.name, info.extra, info.extra.get("data_options"))
     if not sets["test"]:
         raise GanforgeError(f"{info.name}: no held-out molecules fit the graph form; give --reference moses or a "
