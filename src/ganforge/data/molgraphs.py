@@ -400,8 +400,6 @@ def build_molgraphs_file(cfg: Any, path: str) -> TensorDataset:
     chosen = sets[split]
     if not chosen:
         raise GanforgeError(f"{where}: the {split!r} split is empty (test_fraction={opts['test_fraction']})")
-    from rdkit import Chem
-
     from .molecules import to_mol
 
     with quiet_rdkit():
@@ -417,7 +415,6 @@ def build_molgraphs_file(cfg: Any, path: str) -> TensorDataset:
     if not kept:
         raise GanforgeError(f"{where}: none of the {report['num_examined']} molecules fits the graph form "
                             f"({report['dropped']}); raise data.options.max_atoms or widen data.options.atoms")
-    del Chem
     return _dataset(where, nodes, adj, kept, atoms, bonds, m, report, {"split": split, **found})
 
 
