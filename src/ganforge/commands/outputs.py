@@ -139,3 +139,24 @@ def write_pianoroll(x: Any, G: Any, args: argparse.Namespace) -> str:
     paths, note = write_rolls(x, out, info)
     kinds = "MIDI, PNG" + (" and WAV" if not note else "")
     return f"wrote {len(x)} samples ({kinds}) to {out}/" + (f"; {note}" if note else "")
+@register_sample_writer("molgraph", help="molecule graphs as SMILES, one a line (`invalid` for a graph that is not a "
+                                         "molecule): printed, or --out FILE.smi/.txt; .png: an RDKit grid of the first "
+                                         "16; .npy: the graphs (N, atoms, atom types + atoms x bond types)")
+def write_molgraphs(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..data.molgraphs import INVALID, graphs_to_smiles
+    from ..fileio import save_pil
+    from ..plots.molecules import grid_image
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix == ".npy":
+        save_npy(x.float().numpy(), out, "the generated graphs")
+        return f"wrote {len(x)} graphs {tuple(x.shape[1:])} to {out}"
+    smiles = graphs_to_smiles(x, (getattr(G, "meta", {}) or {}).get("data_extra") or {})
+    bad = sum(s == INVALID for s in smiles)
+    if out is not None and out.suffix == ".png":
+        save_pil(grid_image(smiles[:16], title=f"{min(16, len(smiles))} generated molecules"), out, "the molecule grid")
+        return f"drew {min(16, len(smiles))} of {len(smiles)} generated molecules to {out}"
+    if out is not None:
+        write_text(out, "\n".join(smiles) + "\n", "the generated SMILES")
+        return f"wrote {len(smiles)} SMILES to {out} ({bad} graphs are not valid molecules: written as {INVALID!r})"
+    return "\n".join(smiles)

@@ -6,6 +6,7 @@ from . import series, series_synthetic  # noqa: F401,E402  (registration: series
 from . import tabular  # noqa: F401,E402  (registration: table:PATH, table:adult)
 from . import text, oracle  # noqa: F401,E402  (registration: text:PATH, seqgan-oracle)
 from . import molecules  # noqa: F401,E402  (registration: moses, smiles:PATH)
+from . import molgraphs  # noqa: F401,E402  (registration: moses-graphs, molgraphs:PATH)
 from . import tokens  # noqa: F401,E402  (registration: tokens:PATH)
 from . import audio  # noqa: F401,E402  (registration: drums, spoken-digits, audio:PATH)
 from . import captions, mnist_captions  # noqa: F401,E402  (registration: captions:PATH, mnist-captions)

@@ -4,6 +4,7 @@ from . import adversarial, biggan, infogan, progan, sngan, stylegan  # noqa: F40
 from . import pix2pix, cyclegan, srgan, inpaint  # noqa: F401  (registration: image-to-image, in this order)
 from . import seqgan, timeseries  # noqa: F401  (registration: text, series)
 from . import organ  # noqa: F401,E402  (registration: molecules)
+from . import molgan  # noqa: F401,E402  (registration: molecule graphs)
 from . import wavegan, specgan  # noqa: F401,E402  (registration: audio)
 from . import attngan  # noqa: F401  (registration: text to image)
 from . import musegan  # noqa: F401,E402  (registration: piano rolls)

@@ -13,6 +13,7 @@ from .prdc import density_coverage, precision_recall
 from .reference import reference_features
 from .toy import TOY_MODES, evaluate_toy, mode_metrics, toy_metrics
 from . import audio, molecules, music  # noqa: E402,F401  (registration: the kinds' own evaluators)
+from . import molgraphs  # noqa: E402,F401  (registration: the molgraph evaluator)
 
 __all__ = [
            "EXTRACTORS",

@@ -11,5 +11,6 @@ from . import rnn  # noqa: E402,F401  (rnn_g, rnn_d)
 from . import audio  # noqa: E402,F401  (wavegan_g, wavegan_d, specgan_g)
 from . import text2image  # noqa: E402,F401  (t2i_g, t2i_d, t2i_text_encoder, t2i_image_encoder)
 from . import music  # noqa: E402,F401  (musegan_g, musegan_d)
+from . import molgan  # noqa: E402,F401  (molgan_g, molgan_d)
 
 __all__ = ["NETS", "Net", "build_net", "load_model", "read_model_config", "register_net", "save_model"]

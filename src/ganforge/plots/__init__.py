@@ -62,5 +62,6 @@ def info_from_meta(meta: dict[str, Any]) -> Any:
 # Each module registers the plots of its data kind on import.
 from . import series, text  # noqa: E402,F401  (kinds: series, tokens)
 from . import molecules  # noqa: E402,F401  (kind: smiles)
+from . import molgraphs  # noqa: E402,F401  (kind: molgraph)
 from . import audio  # noqa: E402,F401  (kind: audio)
 from . import music  # noqa: E402,F401  (kind: pianoroll)
