@@ -66,25 +66,34 @@ def write_tokens(x: Any, G: Any, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-@register_sample_writer("smiles", help="SMILES, one molecule per line: printed, or written to --out FILE.smi/.txt "
-                                       "(.png: an RDKit grid of the first 16; .npy: the token ids)")
-def write_smiles(x: Any, G: Any, args: argparse.Namespace) -> str:
-    from ..plots import info_from_meta
-    from ..plots.molecules import decode_smiles, grid_image
+def _smiles_out(smiles: list[str], out: Path | None, note: str = "") -> str:
+    """Generated molecules as SMILES: printed, written one a line to ``out``, or (``.png``) an
+    RDKit grid of the first 16; ``note`` is added to the message of a written file."""
     from ..fileio import save_pil
+    from ..plots.molecules import grid_image
 
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix == ".npy":
-        save_npy(x.long().numpy(), out, "the token ids")
-        return f"wrote {len(x)} token sequences (ids) to {out}"
-    smiles = decode_smiles(x, info_from_meta(getattr(G, "meta", {})))
     if out is not None and out.suffix == ".png":
         save_pil(grid_image(smiles[:16], title=f"{min(16, len(smiles))} generated molecules"), out, "the molecule grid")
         return f"drew {min(16, len(smiles))} of {len(smiles)} generated molecules to {out}"
     if out is not None:
         write_text(out, "\n".join(smiles) + "\n", "the generated SMILES")
-        return f"wrote {len(smiles)} SMILES to {out}"
+        return f"wrote {len(smiles)} SMILES to {out}" + note
     return "\n".join(smiles)
+
+
+@register_sample_writer("smiles", help="SMILES, one molecule per line: printed, or written to --out FILE.smi/.txt "
+                                       "(.png: an RDKit grid of the first 16; .npy: the token ids)")
+def write_smiles(x: Any, G: Any, args: argparse.Namespace) -> str:
+    from ..plots import info_from_meta
+    from ..plots.molecules import decode_smiles
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix == ".npy":
+        save_npy(x.long().numpy(), out, "the token ids")
+        return f"wrote {len(x)} token sequences (ids) to {out}"
+    return _smiles_out(decode_smiles(x, info_from_meta(getattr(G, "meta", {}))), out)
+
+
 @register_sample_writer("audio", help="a folder (--out, default sounds/) of 16 kHz WAV files (sample_000_CLASS.wav) "
                                       "and spectrograms.png; --out FILE.png: the spectrogram grid only; .npy: the "
                                       "waveforms (N, 1, 16384)")
@@ -118,6 +127,8 @@ def write_audio(x: Any, G: Any, args: argparse.Namespace) -> str:
         write_wav(out / f"sample_{i:03d}{tag}.wav", wave.reshape(-1), rate, what="a generated clip")
     plot_audio(x, out / "spectrograms.png", info, labels=label_names)
     return f"wrote {len(x)} WAV files ({rate} Hz, {x.shape[-1]} samples) and spectrograms.png to {out}/"
+
+
 @register_sample_writer("pianoroll", help="music: per sample a MIDI file, a piano-roll PNG and (with fluidsynth) a "
                                           "WAV in the --out folder; --out FILE.png: one picture; FILE.npy: the rolls")
 def write_pianoroll(x: Any, G: Any, args: argparse.Namespace) -> str:
@@ -139,13 +150,13 @@ def write_pianoroll(x: Any, G: Any, args: argparse.Namespace) -> str:
     paths, note = write_rolls(x, out, info)
     kinds = "MIDI, PNG" + (" and WAV" if not note else "")
     return f"wrote {len(x)} samples ({kinds}) to {out}/" + (f"; {note}" if note else "")
+
+
 @register_sample_writer("molgraph", help="molecule graphs as SMILES, one a line (`invalid` for a graph that is not a "
                                          "molecule): printed, or --out FILE.smi/.txt; .png: an RDKit grid of the first "
                                          "16; .npy: the graphs (N, atoms, atom types + atoms x bond types)")
 def write_molgraphs(x: Any, G: Any, args: argparse.Namespace) -> str:
     from ..data.molgraphs import INVALID, graphs_to_smiles
-    from ..fileio import save_pil
-    from ..plots.molecules import grid_image
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix == ".npy":
@@ -153,10 +164,4 @@ def write_molgraphs(x: Any, G: Any, args: argparse.Namespace) -> str:
         return f"wrote {len(x)} graphs {tuple(x.shape[1:])} to {out}"
     smiles = graphs_to_smiles(x, (getattr(G, "meta", {}) or {}).get("data_extra") or {})
     bad = sum(s == INVALID for s in smiles)
-    if out is not None and out.suffix == ".png":
-        save_pil(grid_image(smiles[:16], title=f"{min(16, len(smiles))} generated molecules"), out, "the molecule grid")
-        return f"drew {min(16, len(smiles))} of {len(smiles)} generated molecules to {out}"
-    if out is not None:
-        write_text(out, "\n".join(smiles) + "\n", "the generated SMILES")
-        return f"wrote {len(smiles)} SMILES to {out} ({bad} graphs are not valid molecules: written as {INVALID!r})"
-    return "\n".join(smiles)
+    return _smiles_out(smiles, out, f" ({bad} graphs are not valid molecules: written as {INVALID!r})")

@@ -317,17 +317,23 @@ def smiles_file_sets(path: str, opts: dict[str, Any]) -> tuple[list[str], list[s
     return train, test, found
 
 
+def file_split(cfg: Any, where: str, train: list[str], test: list[str], opts: dict[str, Any]) -> tuple[str, list[str]]:
+    """(``data.split``, its molecules) of a user's file: train, test (the seeded held-out part) or
+    all; an unknown or empty split is an error naming ``where``."""
+    split = getattr(cfg, "split", "train") or "train"
+    sets = {"train": train, "test": test, "all": train + test}
+    if split not in sets:
+        raise GanforgeError(f"{where}: data.split {split!r}; use train, test or all")
+    if not sets[split]:
+        raise GanforgeError(f"{where}: the {split!r} split is empty (test_fraction={opts['test_fraction']})")
+    return split, sets[split]
+
+
 def build_smiles_file(cfg: Any, path: str) -> TensorDataset:
     """Builder of ``smiles:PATH`` (see the module docstring)."""
     opts = _options(cfg, f"smiles:{path}", tuple(DEFAULTS))
     train, test, found = smiles_file_sets(path, opts)
-    split = getattr(cfg, "split", "train") or "train"
-    sets = {"train": train, "test": test, "all": train + test}
-    if split not in sets:
-        raise GanforgeError(f"smiles:{path}: data.split {split!r}; use train, test or all")
-    chosen = sets[split]
-    if not chosen:
-        raise GanforgeError(f"smiles:{path}: the {split!r} split is empty (test_fraction={opts['test_fraction']})")
+    split, chosen = file_split(cfg, f"smiles:{path}", train, test, opts)
     limit = getattr(cfg, "limit", None)
     chosen = chosen[: int(limit)] if limit is not None else chosen
     max_len = opts["max_len"] or max(len(smiles_tokens(s)) for s in train) + 1

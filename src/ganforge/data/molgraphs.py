@@ -50,7 +50,7 @@ import torch
 
 from ..errors import GanforgeError
 from .base import DataInfo, TensorDataset, register_dataset
-from .molecules import MOSES_FILES, SHOWN_LINES, quiet_rdkit, read_moses, smiles_file_sets
+from .molecules import MOSES_FILES, SHOWN_LINES, file_split, quiet_rdkit, read_moses, smiles_file_sets
 
 MOSES_MAX_ATOMS = 16
 KEKULE_BONDS = ("", "SINGLE", "DOUBLE", "TRIPLE")
@@ -393,13 +393,7 @@ def build_molgraphs_file(cfg: Any, path: str) -> TensorDataset:
     where = f"molgraphs:{path}"
     opts = _options(cfg, where, tuple(DEFAULTS))
     train, test, found = smiles_file_sets(path, opts)
-    split = getattr(cfg, "split", "train") or "train"
-    sets = {"train": train, "test": test, "all": train + test}
-    if split not in sets:
-        raise GanforgeError(f"{where}: data.split {split!r}; use train, test or all")
-    chosen = sets[split]
-    if not chosen:
-        raise GanforgeError(f"{where}: the {split!r} split is empty (test_fraction={opts['test_fraction']})")
+    split, chosen = file_split(cfg, where, train, test, opts)
     from .molecules import to_mol
 
     with quiet_rdkit():

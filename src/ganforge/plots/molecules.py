@@ -43,37 +43,48 @@ def grid_image(smiles: Sequence[str], per_row: int = 4, size: int = 220, title: 
     return img
 
 
-@register_sample_plot("smiles", help="generated molecules drawn by RDKit in a grid (also written as .smi)")
-def plot_smiles(samples: torch.Tensor, path: str | Path, info: Any, real: torch.Tensor | None = None,
-                title: str = "", n: int = 16) -> Path:
-    """A PNG grid of up to ``n`` generated molecules (``path`` with suffix .smi holds all of them)."""
+def save_smiles_grid(smiles: Sequence[str], path: str | Path, title: str = "", n: int = 16) -> Path:
+    """All ``smiles`` to ``path`` with suffix .smi (one a line) and a PNG grid of the first ``n``
+    to ``path``: the loop's sample picture of every molecule kind."""
     from ..fileio import save_pil, write_text
 
-    smiles = decode_smiles(samples, info)
     out = Path(path)
     write_text(out.with_suffix(".smi"), "\n".join(smiles) + "\n", "the generated SMILES")
     save_pil(grid_image(smiles[:n], title=title), out, "the molecule grid")
     return out
 
 
-@register_sample_tiles("smiles", help="each molecule drawn by RDKit, its SMILES as the caption")
-def smiles_tiles(samples: torch.Tensor, info: Any, size: int = 200) -> list[dict[str, Any]]:
-    """One tile per generated molecule: its RDKit drawing as PNG bytes (none for an invalid
-    SMILES, whose caption says so) and its SMILES."""
+def smiles_tile_list(smiles: Sequence[str], size: int = 200, invalid: str = "invalid: {}") -> list[dict[str, Any]]:
+    """One explorer tile per SMILES: its RDKit drawing as PNG bytes and the SMILES as caption; a
+    SMILES RDKit cannot parse gets no image and the caption ``invalid.format(smiles)``."""
     import io
 
     from rdkit.Chem import Draw
 
     from ..data.molecules import quiet_rdkit, to_mol
 
-    tiles = []
+    tiles: list[dict[str, Any]] = []
     with quiet_rdkit():
-        for s in decode_smiles(samples, info):
+        for s in smiles:
             mol = to_mol(s)
             if mol is None:
-                tiles.append({"caption": f"invalid: {s}"})
+                tiles.append({"caption": invalid.format(s)})
                 continue
             buf = io.BytesIO()
             Draw.MolToImage(mol, size=(size, size)).save(buf, format="PNG")
             tiles.append({"image": buf.getvalue(), "caption": s})
     return tiles
+
+
+@register_sample_plot("smiles", help="generated molecules drawn by RDKit in a grid (also written as .smi)")
+def plot_smiles(samples: torch.Tensor, path: str | Path, info: Any, real: torch.Tensor | None = None,
+                title: str = "", n: int = 16) -> Path:
+    """A PNG grid of up to ``n`` generated molecules (``path`` with suffix .smi holds all of them)."""
+    return save_smiles_grid(decode_smiles(samples, info), path, title, n)
+
+
+@register_sample_tiles("smiles", help="each molecule drawn by RDKit, its SMILES as the caption")
+def smiles_tiles(samples: torch.Tensor, info: Any, size: int = 200) -> list[dict[str, Any]]:
+    """One tile per generated molecule: its RDKit drawing as PNG bytes (none for an invalid
+    SMILES, whose caption says so) and its SMILES."""
+    return smiles_tile_list(decode_smiles(samples, info), size)

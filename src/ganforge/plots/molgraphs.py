@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from . import register_sample_plot, register_sample_tiles
-from .molecules import grid_image
+from .molecules import save_smiles_grid, smiles_tile_list
 
 
 def graph_smiles(samples: torch.Tensor, info: Any) -> list[str]:
@@ -23,33 +23,11 @@ def graph_smiles(samples: torch.Tensor, info: Any) -> list[str]:
 def plot_molgraphs(samples: torch.Tensor, path: str | Path, info: Any, real: torch.Tensor | None = None,
                    title: str = "", n: int = 16) -> Path:
     """A PNG grid of up to ``n`` generated molecules (``path`` with suffix .smi holds all of them)."""
-    from ..fileio import save_pil, write_text
-
-    smiles = graph_smiles(samples, info)
-    out = Path(path)
-    write_text(out.with_suffix(".smi"), "\n".join(smiles) + "\n", "the generated SMILES")
-    save_pil(grid_image(smiles[:n], title=title), out, "the molecule grid")
-    return out
+    return save_smiles_grid(graph_smiles(samples, info), path, title, n)
 
 
 @register_sample_tiles("molgraph", help="each generated graph drawn by RDKit, its SMILES as the caption")
 def molgraph_tiles(samples: torch.Tensor, info: Any, size: int = 200) -> list[dict[str, Any]]:
     """One tile per generated graph: its RDKit drawing (none for an invalid graph, whose caption
     says so) and its SMILES."""
-    import io
-
-    from rdkit.Chem import Draw
-
-    from ..data.molecules import quiet_rdkit, to_mol
-
-    tiles: list[dict[str, Any]] = []
-    with quiet_rdkit():
-        for s in graph_smiles(samples, info):
-            mol = to_mol(s)
-            if mol is None:
-                tiles.append({"caption": "invalid graph (not one sanitisable molecule)"})
-                continue
-            buf = io.BytesIO()
-            Draw.MolToImage(mol, size=(size, size)).save(buf, format="PNG")
-            tiles.append({"image": buf.getvalue(), "caption": s})
-    return tiles
+    return smiles_tile_list(graph_smiles(samples, info), size, invalid="invalid graph (not one sanitisable molecule)")
