@@ -71,8 +71,15 @@ def is_initialized() -> bool:
     return tdist.is_available() and tdist.is_initialized()
 
 
-def shutdown() -> None:
+def shutdown(wait: bool = False) -> None:
     """Leave the process group (before the interpreter exits: a gloo group left alive can abort
-    the process at exit with "terminate called without an active exception")."""
+    the process at exit with "terminate called without an active exception").
+
+    ``wait``: meet the other ranks at a barrier first, so that no rank tears its connections down
+    while another is still finishing (rank 0 exports and checkpoints after the last step while
+    the others are done; a rank that left early aborted in CI). Only after a run that ended
+    normally on this rank: after an error the others may never arrive."""
     if is_initialized():
+        if wait and tdist.get_world_size() > 1:
+            tdist.barrier()
         tdist.destroy_process_group()

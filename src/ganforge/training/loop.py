@@ -73,13 +73,16 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     owns_group = not dist_initialized()  # a group the run creates (torchrun) is left by the run
+    finished = False
     try:
-        return _train(cfg, resume, overwrite, hooks)
+        result = _train(cfg, resume, overwrite, hooks)
+        finished = True
+        return result
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
         if owns_group:
-            dist_shutdown()
+            dist_shutdown(wait=finished)
 
 
 def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | None) -> TrainResult:
