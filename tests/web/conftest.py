@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from webtools import CHROMIUM, CHROMIUM_ARGS, HEALTH, metric_record, running_server
+from webtools import CHROMIUM, CHROMIUM_ARGS, HEALTH, browser_page, metric_record, running_server
 
 
 @pytest.fixture(scope="session")
@@ -101,14 +101,5 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A fresh page that fails the test on JavaScript errors and on any request off loopback
     (the page must work offline)."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
-    pg.set_default_timeout(15000)
-    yield pg
-    ctx.close()
-    assert not errors, f"JavaScript errors: {errors}"
-    assert not outside, f"the page requested resources off the server: {outside}"
+    with browser_page(browser, server) as pg:
+        yield pg

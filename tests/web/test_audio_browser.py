@@ -13,7 +13,7 @@ import soundfile
 import ganforge
 from ganforge.families import FAMILIES
 from ganforge.plots import SAMPLE_TILES
-from webtools import call, running_server
+from webtools import browser_page, call, running_server
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +40,7 @@ def test_audio_tiles_carry_a_wav_and_a_spectrogram(audio_server: str) -> None:
 
 
 def test_an_audio_element_loads_the_generated_wav(browser: Any, audio_server: str) -> None:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(20000)
-    try:
+    with browser_page(browser, audio_server, timeout_ms=20000, offline=False) as page:
         page.goto(f"{audio_server}/explore?run=tiny-wavegan")
         page.wait_for_function("document.querySelectorAll('#grid figure.tile audio').length > 0")
         # the browser decodes the WAV: metadata loaded (readyState >= 1) and a duration of 16384 / 16000 s
@@ -54,6 +49,3 @@ def test_an_audio_element_loads_the_generated_wav(browser: Any, audio_server: st
         assert duration == pytest.approx(16384 / 16000, abs=0.01)
         assert page.evaluate("document.querySelector('#grid figure.tile audio').error") is None
         assert page.eval_on_selector_all("#grid figure.tile img", "els => els.every(e => e.naturalWidth === 128)")
-    finally:
-        ctx.close()
-    assert not errors, f"JavaScript errors: {errors}"

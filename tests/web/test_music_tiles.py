@@ -17,7 +17,7 @@ from PIL import Image
 from ganforge.data.base import DataInfo
 from ganforge.plots import SAMPLE_TILES
 from ganforge.plots.music import roll_tiles
-from webtools import call, running_server
+from webtools import browser_page, call, running_server
 
 HAS_FLUIDSYNTH = shutil.which("fluidsynth") is not None and Path("/usr/share/sounds/sf2/FluidR3_GM.sf2").is_file()
 
@@ -82,12 +82,7 @@ def test_grid_of_a_music_run_gives_roll_tiles(music_server: str) -> None:
 
 @pytest.mark.skipif(not HAS_FLUIDSYNTH, reason="Debian's fluidsynth and fluid-soundfont-gm are not installed")
 def test_explorer_audio_element_loads_the_generated_wav(browser: Any, music_server: str) -> None:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(30000)
-    try:
+    with browser_page(browser, music_server, timeout_ms=30000, offline=False) as page:
         page.goto(f"{music_server}/explore?run=tiny-musegan")
         page.wait_for_function("document.querySelectorAll('#grid figure.tile audio').length > 0")
         # the browser decoded the WAV: its metadata loaded and it lasts about a bar (2.5 s) plus the tail
@@ -96,6 +91,3 @@ def test_explorer_audio_element_loads_the_generated_wav(browser: Any, music_serv
         duration = page.eval_on_selector("#grid figure.tile audio", "a => a.duration")
         assert 2.0 < duration < 4.0
         assert page.eval_on_selector("#grid figure.tile img", "i => i.naturalWidth") > 0
-    finally:
-        ctx.close()
-    assert not errors, errors

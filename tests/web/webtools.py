@@ -60,3 +60,23 @@ def running_server(roots: list[Path]) -> Iterator[str]:
         srv.should_exit = True
         t.join(timeout=5)
         sock.close()
+
+
+@contextlib.contextmanager
+def browser_page(browser: Any, server: str, timeout_ms: int = 15000, offline: bool = True) -> Iterator[Any]:
+    """A fresh Chromium page (1280 x 1000) that fails the test on JavaScript errors and, with
+    ``offline``, on any request off the server (the page must work offline)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if offline:
+        page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url))
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        ctx.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    assert not outside, f"the page requested resources off the server: {outside}"

@@ -225,19 +225,24 @@ def describe_invalid(bad: Sequence[tuple[int, str]], total: int, where: str) -> 
 
 # --- building ----------------------------------------------------------------------------------
 
-def _options(cfg: Any, where: str, accepted: Sequence[str]) -> dict[str, Any]:
+def molecule_options(cfg: Any, where: str, accepted: Sequence[str],
+                     defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``data.options`` of a molecule dataset over ``defaults`` (SMILES datasets' by default): unknown
+    names and the options every molecule file has (``invalid``, ``test_fraction``) checked here, the
+    others by the caller."""
     given = dict(getattr(cfg, "options", None) or {})
     unknown = sorted(set(given) - set(accepted))
     if unknown:
         raise GanforgeError(f"{where}: unknown data.options {unknown}; accepted: {', '.join(accepted)}")
-    opts = {**DEFAULTS, **given}
-    if opts["max_len"] is not None and (not isinstance(opts["max_len"], int) or opts["max_len"] < 6):
-        raise GanforgeError(f"data.options.max_len must be an integer >= 6, got {opts['max_len']!r}")
+    opts = {**(DEFAULTS if defaults is None else defaults), **given}
     if opts["invalid"] not in ("error", "skip"):
-        raise GanforgeError(f"data.options.invalid: {opts['invalid']!r}; use error or skip")
+        raise GanforgeError(f"{where}: data.options.invalid: {opts['invalid']!r}; use error or skip")
     tf = opts["test_fraction"]
     if not isinstance(tf, (int, float)) or not 0.0 <= tf < 1.0:
-        raise GanforgeError(f"data.options.test_fraction must be in [0, 1), got {tf!r}")
+        raise GanforgeError(f"{where}: data.options.test_fraction must be in [0, 1), got {tf!r}")
+    if "max_len" in opts and opts["max_len"] is not None and (not isinstance(opts["max_len"], int)
+                                                             or opts["max_len"] < 6):
+        raise GanforgeError(f"{where}: data.options.max_len must be an integer >= 6, got {opts['max_len']!r}")
     return opts
 
 
@@ -277,7 +282,7 @@ def _make(name: str, chosen: list[str], train: Sequence[str], opts: dict[str, An
 
 def build_moses(cfg: Any) -> TensorDataset:
     """Builder of ``moses`` (see the module docstring)."""
-    opts = _options(cfg, "moses", MOSES_OPTIONS)
+    opts = molecule_options(cfg, "moses", MOSES_OPTIONS)
     split = getattr(cfg, "split", "train") or "train"
     if split not in MOSES_FILES:
         raise GanforgeError(f"moses: data.split {split!r}; use one of {', '.join(MOSES_FILES)}")
@@ -331,7 +336,7 @@ def file_split(cfg: Any, where: str, train: list[str], test: list[str], opts: di
 
 def build_smiles_file(cfg: Any, path: str) -> TensorDataset:
     """Builder of ``smiles:PATH`` (see the module docstring)."""
-    opts = _options(cfg, f"smiles:{path}", tuple(DEFAULTS))
+    opts = molecule_options(cfg, f"smiles:{path}", tuple(DEFAULTS))
     train, test, found = smiles_file_sets(path, opts)
     split, chosen = file_split(cfg, f"smiles:{path}", train, test, opts)
     limit = getattr(cfg, "limit", None)

@@ -50,7 +50,8 @@ import torch
 
 from ..errors import GanforgeError
 from .base import DataInfo, TensorDataset, register_dataset
-from .molecules import MOSES_FILES, SHOWN_LINES, file_split, quiet_rdkit, read_moses, smiles_file_sets
+from .molecules import (MOSES_FILES, SHOWN_LINES, file_split, molecule_options, quiet_rdkit, read_moses,
+                        smiles_file_sets)
 
 MOSES_MAX_ATOMS = 16
 KEKULE_BONDS = ("", "SINGLE", "DOUBLE", "TRIPLE")
@@ -311,21 +312,12 @@ def describe_dropped(report: dict[str, Any], where: str, by_line: bool) -> str:
 
 
 def _options(cfg: Any, where: str, accepted: Sequence[str]) -> dict[str, Any]:
-    given = dict(getattr(cfg, "options", None) or {})
-    unknown = sorted(set(given) - set(accepted))
-    if unknown:
-        raise GanforgeError(f"{where}: unknown data.options {unknown}; accepted: {', '.join(accepted)}")
-    opts = {**DEFAULTS, **given}
+    opts = molecule_options(cfg, where, accepted, DEFAULTS)
     m = opts["max_atoms"]
     if m is not None and (isinstance(m, bool) or not isinstance(m, int) or not 2 <= m <= 64):
         raise GanforgeError(f"{where}: data.options.max_atoms must be an integer in 2..64, got {m!r}")
     if not isinstance(opts["kekulize"], bool):
         raise GanforgeError(f"{where}: data.options.kekulize must be true or false, got {opts['kekulize']!r}")
-    if opts["invalid"] not in ("error", "skip"):
-        raise GanforgeError(f"{where}: data.options.invalid: {opts['invalid']!r}; use error or skip")
-    tf = opts["test_fraction"]
-    if not isinstance(tf, (int, float)) or not 0.0 <= tf < 1.0:
-        raise GanforgeError(f"{where}: data.options.test_fraction must be in [0, 1), got {tf!r}")
     return opts
 
 
