@@ -51,6 +51,8 @@ class TrainConfig:
     betas: tuple[float, float] | None = None   # Adam betas
     gp_weight: float | None = None      # WGAN-GP lambda (0: off)
     r1_gamma: float | None = None       # R1 gamma (0: off)
+    r1_interval: int | None = None      # lazy R1: the penalty on every k-th iteration only, weighted by k
+                                        # (StyleGAN2); None: every iteration (stylegan: --option r1_interval)
     clip: float | None = None           # WGAN weight clipping (None: off)
     pack: int = 1                       # PacGAN: samples packed into one D input
     augment: str | None = None          # DiffAugment policy for every D input, e.g. "color,translation,cutout"
@@ -320,6 +322,10 @@ def validate(cfg: RunConfig) -> RunConfig:
                           accepted="Adam betas in [0, 1), e.g. 0.5 0.999")
     _check_number("train.gp_weight", t.gp_weight, 0.0, strict=False, accepted="a finite number >= 0 (0: off)")
     _check_number("train.r1_gamma", t.r1_gamma, 0.0, strict=False, accepted="a finite number >= 0 (0: off)")
+    if t.r1_interval is not None and (isinstance(t.r1_interval, bool) or not isinstance(t.r1_interval, int)
+                                      or t.r1_interval < 1):
+        raise GanforgeError(f"train.r1_interval = {t.r1_interval!r}: accepted values are integers >= 1 "
+                            f"(1: R1 on every iteration; 16: StyleGAN2's lazy R1)")
     _check_number("train.clip", t.clip, 0.0, strict=False, accepted="a finite number >= 0 (0 or none: off)")
     _check_number("train.max_loss", t.max_loss, 0.0, strict=True,
                   accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")

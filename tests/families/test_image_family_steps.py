@@ -110,6 +110,42 @@ def test_lazy_r1_is_scaled_by_gamma_over_two_and_the_interval() -> None:
     assert losses[0].item() == pytest.approx(4.0 * 10.0 / 2 * 16)
 
 
+def test_adversarial_lazy_r1_runs_on_every_kth_iteration_weighted_by_k() -> None:
+    """dcgan with train.r1_interval 4: R1 (gamma / 2 * k * ||grad||^2) only on iterations 0, 4, 8,
+    ...; on the others the D loss is the adversarial loss alone. With interval 1 (the default)
+    R1 is in every D step with weight gamma / 2."""
+    for interval, gamma in ((4, 2.0), (None, 3.0)):
+        torch.manual_seed(0)
+        fam, _ = build_family("dcgan", **{"train.r1_gamma": gamma, "train.r1_interval": interval,
+                                          "train.precision": "fp32"})
+        shape = tuple(fam.info.shape)
+        x = torch.randn(3, *shape)
+        fam.nets["D"] = _LinearCritic(shape)
+        fam.make_fakes = lambda batch, gen, for_g=False: torch.zeros(3, *shape)  # type: ignore[method-assign]
+        losses = _capture_losses(fam)
+        got = []
+        for it in range(6):
+            fam.iteration = it
+            got.append(fam.d_step({"x": x}))
+        k = interval or 1
+        adv = fam.loss.d((x * 0.5).flatten(1).sum(1), torch.zeros(3)).item()
+        for it, (stats, loss) in enumerate(zip(got, losses)):
+            on = it % k == 0
+            assert ("r1" in stats) == on
+            norm2 = 0.25 * x[0].numel()  # ||a||^2 with a = 0.5 everywhere
+            assert loss.item() == pytest.approx(adv + (gamma / 2 * k * norm2 if on else 0.0), rel=1e-5)
+
+
+def test_r1_interval_is_checked_and_stylegan_points_to_its_option() -> None:
+    from ganforge.errors import GanforgeError
+
+    for bad, says in ((0, "integers >= 1"), (-3, "integers >= 1"), (2.5, "expected an integer")):
+        with pytest.raises(GanforgeError, match=rf"train.r1_interval.*{says}"):
+            build_family("dcgan", **{"train.r1_interval": bad})
+    with pytest.raises(GanforgeError, match=r"--option r1_interval=K"):
+        build_family("stylegan", **{"train.r1_interval": 4})
+
+
 def test_path_length_penalty_and_running_mean() -> None:
     """pl_mean a moves by pl_decay towards the batch's mean length m; the penalty is
     E[(length - a)^2], so on the same draws E[l^2] (decay 0: a stays 0) = Var(l) + m^2 (decay 1:

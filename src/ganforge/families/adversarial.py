@@ -57,6 +57,8 @@ class AdversarialFamily(Family):
         self.nets = {"G": G.to(device), "D": D.to(device)}
         self.loss = LOSSES.get(t.loss)
         self.gp_weight, self.r1_gamma, self.clip = t.gp_weight or 0.0, t.r1_gamma or 0.0, t.clip
+        #: lazy R1 (StyleGAN2 section 3.1): the penalty on every k-th iteration, weighted by k
+        self.r1_interval = t.r1_interval or 1
         self.add_optimizer("G", ["G"], t.lr_g)
         self.add_optimizer("D", ["D"], t.lr_d)
         # D's decision threshold on logits, for reporting how often D is fooled
@@ -139,7 +141,8 @@ class AdversarialFamily(Family):
         G, D = self.nets["G"], self.nets["D"]
         x, c = self.real_input(batch), self._labels(batch)
         fake = self.make_fakes(batch, lambda: self.generate(G, x.shape[0], c))
-        if self.r1_gamma:
+        r1_now = bool(self.r1_gamma) and self.iteration % self.r1_interval == 0
+        if r1_now:
             x = x.detach().requires_grad_(True)
         with self.autocast():
             x_in, fake_in = self.aug(x), self.aug(fake)
@@ -151,9 +154,9 @@ class AdversarialFamily(Family):
                 gp = gradient_penalty(D, x_in.float(), fake_in.float(), c)
             loss = loss + self.gp_weight * gp
             stats["gp"] = gp.detach()
-        if self.r1_gamma:
+        if r1_now:
             r1 = r1_penalty(real_logits.float(), x)
-            loss = loss + 0.5 * self.r1_gamma * r1
+            loss = loss + 0.5 * self.r1_gamma * self.r1_interval * r1
             stats["r1"] = r1.detach()
         self.update("D", loss)
         if self.clip:

@@ -155,6 +155,9 @@ class Family:
         #: set by the loop: True on the steps whose statistics are logged. Costly diagnostics
         #: (gradient norms) are computed only then.
         self.measure_now = True
+        #: set by the loop: the index of the iteration being run (0-based; resumed runs go on from
+        #: the checkpoint's step), for work done on every k-th iteration inside a phase
+        self.iteration = 0
         # "auto" is resolved by the training loop before the family is built (and saved so in
         # config.yaml); a family built directly from a config (tests, benchmarks) resolves it here
         precision, _ = resolve_precision(cfg.train.precision, device, type(self))

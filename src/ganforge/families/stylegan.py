@@ -34,6 +34,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..errors import GanforgeError
 from ..losses import d_loss_bce, g_loss_nonsaturating, r1_penalty
 from ._image_base import IMAGE_SMOKE, ImageFamily, next_power_of_two
 from .base import Phase, frozen, make_optimizer, register_family
@@ -79,6 +80,9 @@ class StyleGANFamily(ImageFamily):
         super().__init__(cfg, info, device, dist)
         o, t = self.opts, cfg.train
         self.check_options(positive=("r1_interval", "pl_interval", "pl_batch_shrink"), unit=("style_mixing_prob",))
+        if t.r1_interval is not None:
+            raise GanforgeError(f"train.r1_interval = {t.r1_interval}: stylegan runs R1 as its own phase; set its "
+                                f"interval with --option r1_interval=K (16 by default)")
         # lazily regularised nets: the optimizer runs interval + 1 times per interval iterations
         betas = t.betas or (0.0, 0.99)
         for name, interval, on in (("D", o.r1_interval, self.r1_gamma > 0), ("G", o.pl_interval, o.pl_weight > 0)):

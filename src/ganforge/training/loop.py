@@ -171,6 +171,7 @@ def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | No
     with _Interrupt() as intr:
         try:
             for step in range(start, total):
+                family.iteration = step
                 family.measure_now = step + 1 == total or bool(t.log_every and (step + 1) % t.log_every == 0)
                 for phase in phases:
                     if step % phase.every:
