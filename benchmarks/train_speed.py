@@ -11,8 +11,9 @@ of ``--steps`` steps (after ``--warmup`` untimed ones):
   optimizer (the family's Adam settings) and loss, written with plain PyTorch: a D update on
   ``G(z)`` under no_grad, then a G update on a second ``G(z)`` with D's weights frozen. wgan-gp:
   5 critic steps with the gradient penalty (lambda 10) per G step; dcgan and cgan: R1 (gamma 1)
-  in every D step, as their defaults; stylegan: lazy R1 every 16 iterations with StyleGAN2's
-  rescaled Adam settings, no style mixing;
+  in the D step of every ``train.r1_interval``-th iteration (weighted by the interval), as their
+  defaults; stylegan: lazy R1 every 16 iterations with StyleGAN2's rescaled Adam settings, no
+  style mixing (with a lazy R1, time a multiple of its interval: ``--steps 16``);
 - ``fp32``, ``bf16``: ganforge's family step at that precision, driving the family's phases
   directly as the training loop does (batches gathered by index from an in-memory tensor, the
   statistics collected), without the loop's hooks, logging and EMA (none of which the plain loop has);
@@ -96,6 +97,7 @@ def ganforge_step(fam: Family, data: dict[str, Tensor], batch: int, channels_las
 
     def step(it: int) -> None:
         b: dict[str, Tensor] = {}
+        fam.iteration = it  # as the loop sets it (lazy R1 runs on every train.r1_interval-th)
         for phase in phases:
             if it % phase.every:
                 continue
@@ -149,7 +151,9 @@ def plain_step(fam: Family, data: dict[str, Tensor], batch: int) -> Step:
             x, c = b["x"], (b["y"] if conditional else None)
             with torch.no_grad():
                 fake = gen(len(x), c)
-            r1_now = bool(t.r1_gamma) and name != "stylegan"  # dcgan, cgan: R1 in every D step
+            # dcgan, cgan: R1 inside the D step, on every train.r1_interval-th iteration, weighted by it
+            r1_k = t.r1_interval or 1
+            r1_now = bool(t.r1_gamma) and name != "stylegan" and it % r1_k == 0
             xr = x.detach().requires_grad_(True) if r1_now else x
             real_out, fake_out = disc(xr, c), disc(fake, c)
             if t.loss == "wasserstein":
@@ -163,7 +167,7 @@ def plain_step(fam: Family, data: dict[str, Tensor], batch: int) -> Step:
                 loss = loss + t.gp_weight * ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
             if r1_now:  # Mescheder et al. 2018: gamma / 2 * E ||grad_x D(x)||^2 on the reals
                 (grad,) = torch.autograd.grad(real_out.sum(), xr, create_graph=True)
-                loss = loss + 0.5 * t.r1_gamma * grad.square().flatten(1).sum(1).mean()
+                loss = loss + 0.5 * t.r1_gamma * r1_k * grad.square().flatten(1).sum(1).mean()
             _frozen_step(opt_d, loss)
         if name == "stylegan" and it % r1_every == 0 and t.r1_gamma:
             xr = x.detach().requires_grad_(True)
