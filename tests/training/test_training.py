@@ -51,10 +51,12 @@ def test_hooks_firing_at_every_step_change_nothing(family: str, data: str, extra
         assert (tmp_path / "on" / "checkpoint-best.pt").is_file()
 
 
-def test_cli_resume_is_exact_under_default_settings(tmp_path) -> None:
+@pytest.mark.parametrize("extra", [[], ["--r1-interval", "2"]])
+def test_cli_resume_is_exact_under_default_settings(extra: list[str], tmp_path) -> None:
     """The report of issue 15: `--steps 3`, then `--steps 6 --resume`, equals `--steps 6`,
-    with every default on (health monitor, logging, progress, TensorBoard)."""
-    args = ["train", "dcgan", "--data", "mnist", "--limit", "64", "--batch-size", "16", "--width", "8"]
+    with every default on (health monitor, logging, progress, TensorBoard); with a lazy R1 the
+    resumed run keeps the R1 schedule (iterations 0, 2, 4), the split falling between two."""
+    args = ["train", "dcgan", "--data", "mnist", "--limit", "64", "--batch-size", "16", "--width", "8", *extra]
     assert main([*args, "--steps", "6", "--out", str(tmp_path / "whole")]) == 0
     assert main([*args, "--steps", "3", "--out", str(tmp_path / "split")]) == 0
     assert main([*args, "--steps", "6", "--out", str(tmp_path / "split"), "--resume"]) == 0
