@@ -58,11 +58,11 @@ CONDITIONAL = {"cgan", "sngan", "biggan"}  # these use the labels; their class a
 
 
 def run_one(family: str, data: str, budget: float, runs: Path, img: Path, extractors: str, n: int,
-            wall_cap: float | None = None) -> dict:
-    out = runs / f"{family}-{data}"
+            wall_cap: float | None = None, extra: dict | None = None, tag: str = "") -> dict:
+    out = runs / f"{family}{tag}-{data}"
     over = {"data.name": data, "data.resolution": 32, "data.batch_size": 32, "train.steps": 100000,
             "train.log_every": 10, "train.sample_every": 0, "train.ckpt_every": 0, "train.progress": False,
-            "train.tensorboard": False, "train.health": False, "train.out": str(out), **SIZES[family]}
+            "train.tensorboard": False, "train.health": False, "train.out": str(out), **SIZES[family], **(extra or {})}
     budget_hook = CPUBudget(budget, wall_cap)
     t0 = time.perf_counter()
     res = ganforge.train(family, overwrite=True, hooks=[budget_hook], **over)
@@ -72,8 +72,8 @@ def run_one(family: str, data: str, budget: float, runs: Path, img: Path, extrac
     metrics = "fid,kid,pr" + (",class_acc" if family in CONDITIONAL and data == "mnist" else "")
     scores = evaluate(G, reference=ref, metrics=metrics, n=n, extractor=extractors, kid_subset_size=min(1000, n))
     x = ganforge.sample(G, 64, seed=0)
-    save_grid(x, img / f"adv_{family}_{data}.png", nrow=8)
-    return {"family": family, "data": data, "steps": res.step, "cpu_budget_s": budget,
+    save_grid(x, img / f"adv_{family}{tag}_{data}.png", nrow=8)
+    return {"family": family, "data": data, **({"set": extra} if extra else {}), "steps": res.step, "cpu_budget_s": budget,
             "cpu_s": round(budget_hook.used, 1), "wall_s": round(wall, 1), "stopped_by": "cpu budget" if budget_hook.used >= budget else "wall-clock cap",
             "threads": torch.get_num_threads(), "torch": torch.__version__,
             "ema": bool(G.meta.get("ema")), **{k: v for k, v in scores.items() if isinstance(v, (int, float))}}
@@ -90,14 +90,18 @@ def main() -> None:
     ap.add_argument("--runs", default="/tmp/ganforge-adv-runs")
     ap.add_argument("--img", default="docs/img")
     ap.add_argument("--out", default="benchmarks/results/advanced_table.jsonl")
+    ap.add_argument("--set", action="append", default=[], help="KEY=JSON override on top of the family's "
+                    "defaults and SIZES, e.g. options.aug_weight=1 (a trial; recorded in the row)")
+    ap.add_argument("--tag", default="", help="suffix of the run folder and grid name (e.g. -aug1) for a trial")
     args = ap.parse_args()
+    extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
     torch.set_num_threads(1)
     img, out = Path(args.img), Path(args.out)
     img.mkdir(parents=True, exist_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     for family in args.families.split(","):
         row = run_one(family, args.data, args.budget, Path(args.runs), img, args.extractor, args.n,
-                      args.wall_cap)
+                      args.wall_cap, extra, args.tag)
         print(json.dumps(row), flush=True)
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")

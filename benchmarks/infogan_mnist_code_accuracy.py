@@ -46,7 +46,8 @@ def train_seed(seed: int, args, xtr: torch.Tensor, xte: torch.Tensor, yte: torch
     family = build_family("infogan", MNIST, **{
         "model.width": args.width, "model.g_kwargs": {"hidden": args.hidden, "noise": args.noise},
         "model.d_kwargs": {"hidden": args.hidden}, "train.lr_d": args.lr_d, "train.lr_g": args.lr_g,
-        "options.cat_weight": args.cat_weight, "options.cont_weight": args.cont_weight})
+        "options.cat_weight": args.cat_weight, "options.cont_weight": args.cont_weight,
+        "options.aug_weight": args.aug_weight})
     G, D = family.nets["G"], family.nets["D"]
     d_phase, g_phase = family.phases()  # D (+ MI), then G + Q
     gen = torch.Generator().manual_seed(seed)  # batch indices
@@ -104,6 +105,8 @@ def main() -> None:
     ap.add_argument("--lr-g", type=float, default=1e-3)
     ap.add_argument("--cat-weight", type=float, default=1.0)
     ap.add_argument("--cont-weight", type=float, default=1.0)
+    ap.add_argument("--aug-weight", type=float, default=0.0,
+                    help="--option aug_weight: categorical MI on randomly transformed fakes (0: off)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--info-images", type=int, default=5000, help="training images for the label-free score")

@@ -225,6 +225,58 @@ def test_infogan_mi_term_teaches_q_the_categorical_code() -> None:
     assert losses[-1] < losses[0] - 1.0  # the categorical cross-entropy starts near log(10) = 2.3
 
 
+def test_random_affine_is_a_random_differentiable_transform() -> None:
+    from ganforge.families.infogan import random_affine
+    x = torch.rand(4, 1, 12, 12, requires_grad=True)
+    same = random_affine(x, rotate=0.0, scale=0.0, shear=0.0, shift=0.0)
+    assert torch.allclose(same, x, atol=1e-5)  # no range: the identity
+    torch.manual_seed(0)
+    moved = random_affine(x)
+    assert moved.shape == x.shape and not torch.allclose(moved, x, atol=1e-3)
+    torch.manual_seed(0)
+    assert torch.equal(random_affine(x), moved)  # draws from the seeded global RNG
+    moved.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_infogan_aug_weight_adds_the_categorical_mi_of_transformed_fakes() -> None:
+    """With aug_weight the G+Q loss is g_loss + mi_loss + mi_aug_loss, and the D loss gains
+    mi_aug_loss_d; only Q's head moves in D during the G+Q step; the term is categorical only
+    (cont_weight does not change it) and scales with aug_weight."""
+    fam, ds = build_family("infogan", **{"options.aug_weight": 1.0})
+    batch = first_batch(ds)
+    d_stats = _run3(fam, "D", batch)
+    assert d_stats[0]["mi_aug_loss_d"] > 0
+    d1 = _snapshot(fam.nets["D"])
+    assert _run3(fam, "G", batch)[0]["mi_aug_loss"] > 0
+    changed = _changed(fam.nets["D"], d1)
+    assert changed and all(k.startswith("q_head.") for k in changed)  # D's body stays fixed in the G+Q step
+    names = {p.name: p for p in fam.phases()}
+    assert "mi_aug_loss" in names["G"].losses and "mi_aug_loss_d" in names["D"].losses
+    out = {}
+    for key, over in {"1": {}, "2": {"options.aug_weight": 2.0}, "cont": {"options.cont_weight": 5.0}}.items():
+        f, _ = build_family("infogan", **{"options.aug_weight": 1.0, **over})
+        f.nets["G"].load_state_dict(fam.nets["G"].state_dict())
+        f.nets["D"].load_state_dict(fam.nets["D"].state_dict())
+        losses = _capture_losses(f)
+        torch.manual_seed(3)
+        stats = f.g_step(batch)
+        assert losses[0].item() == pytest.approx((stats["g_loss"] + stats["mi_loss"] + stats["mi_aug_loss"]).item(),
+                                                 rel=1e-5)
+        out[key] = stats["mi_aug_loss"].item()
+    assert out["2"] == pytest.approx(2 * out["1"], rel=1e-4)
+    assert out["cont"] == pytest.approx(out["1"], rel=1e-4)
+    off, _ = build_family("infogan")
+    assert "mi_aug_loss" not in _run3(off, "G", batch)[0]
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan")])
+def test_infogan_aug_weight_is_checked(bad: float) -> None:
+    from ganforge.errors import GanforgeError
+    with pytest.raises(GanforgeError, match="aug_weight"):
+        build_family("infogan", **{"options.aug_weight": bad})
+
+
 @pytest.mark.parametrize("family, conditional, ortho", [("biggan", False, True), ("biggan", True, True),
                                                         ("sngan", True, False)])
 def test_biggan_and_sngan_phases(family: str, conditional: bool, ortho: bool) -> None:
