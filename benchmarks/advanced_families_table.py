@@ -92,7 +92,8 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/advanced_table.jsonl")
     ap.add_argument("--set", action="append", default=[], help="KEY=JSON override on top of the family's "
                     "defaults and SIZES, e.g. options.aug_weight=1 (a trial; recorded in the row)")
-    ap.add_argument("--tag", default="", help="suffix of the run folder and grid name (e.g. -aug1) for a trial")
+    ap.add_argument("--tag", default="", help="suffix of the run folder and grid name for a trial "
+                    "(write --tag=-aug1: a value starting with - needs the =)")
     args = ap.parse_args()
     extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
     torch.set_num_threads(1)

@@ -151,7 +151,7 @@ VARIANTS = [
     ("stylegan", {"options.r1_interval": 4, "train.augment": "color,translation,cutout"}),
     # phase_steps 2: level 0 for steps 0-1, fade-in of 8x8 over steps 2-3: the split is mid-fade
     ("progan", {"options.phase_steps": 2, "train.augment": "translation"}),
-    ("infogan", {"train.augment": "translation"}),
+    ("infogan", {"train.augment": "translation", "options.aug_weight": 1.0}),  # random affine draws too
     ("biggan", {"train.d_steps": 2}),
     ("timeseries", {"train.d_steps": 2}),
 ]
