@@ -22,10 +22,9 @@ The continuous codes are left out of that term (they are meant to capture slant 
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
-
-import math
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +70,7 @@ def random_affine(x: Tensor, rotate: float = 15.0, scale: float = 0.1, shear: fl
     k = 1 + u[:, 1] * scale
     sh = u[:, 2] * shear
     cos, sin = torch.cos(a) / k, torch.sin(a) / k
-    # inverse map (output -> input coordinates) of rotate∘scale, then shear along x
+    # inverse map (output -> input coordinates): rotation and scale, then shear along x
     theta = torch.stack([torch.stack([cos + sh * sin, -sin + sh * cos, u[:, 3] * shift], 1),
                          torch.stack([sin, cos, u[:, 4] * shift], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
