@@ -54,6 +54,11 @@ class CPUBudget:
         return {"cpu_s": self.used}
 
 
+def parse_sets(values: list[str]) -> dict:
+    """``--set KEY=JSON`` arguments as the dotted overrides ``run_one`` takes (``extra``)."""
+    return {k: json.loads(v) for k, v in (s.split("=", 1) for s in values)}
+
+
 CONDITIONAL = {"cgan", "sngan", "biggan"}  # these use the labels; their class accuracy is measured on MNIST
 
 
@@ -95,7 +100,7 @@ def main() -> None:
     ap.add_argument("--tag", default="", help="suffix of the run folder and grid name for a trial "
                     "(write --tag=-aug1: a value starting with - needs the =)")
     args = ap.parse_args()
-    extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    extra = parse_sets(args.set)
     torch.set_num_threads(1)
     img, out = Path(args.img), Path(args.out)
     img.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from advanced_families_table import SIZES, run_one  # noqa: E402
+from advanced_families_table import parse_sets, run_one  # noqa: E402
 
 import ganforge  # noqa: E402
 from ganforge.imageio import save_grid  # noqa: E402
@@ -62,10 +62,9 @@ def main() -> None:
                     "e.g. train.lr_d=1e-4 (a trial; the table's rows use none)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    extra = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
-    SIZES["cgan"] = {**SIZES["cgan"], **extra}
+    extra = parse_sets(args.set)
     with tempfile.TemporaryDirectory() as tmp:  # run_one's own 8-column grid is not kept
-        row = run_one("cgan", args.data, args.budget, Path(args.runs), Path(tmp), "mnist", args.n)
+        row = run_one("cgan", args.data, args.budget, Path(args.runs), Path(tmp), "mnist", args.n, extra=extra)
     G = ganforge.load(Path(args.runs) / f"cgan-{args.data}")
     row.update(per_class_fid(G, args.data))
     labels = torch.arange(8 * G.num_classes) % G.num_classes  # row r, column c: class c, latent r
