@@ -154,6 +154,7 @@ VARIANTS = [
     ("infogan", {"train.augment": "translation", "options.aug_weight": 1.0}),  # random affine draws too
     ("biggan", {"train.d_steps": 2}),
     ("timeseries", {"train.d_steps": 2}),
+    ("musegan", {"options.head": "markov"}),  # the sequential head with its transition table
 ]
 
 

@@ -149,6 +149,26 @@ def test_packing_shapes_and_label_requirement() -> None:
         build_net("mlp_d", in_shape=[2], num_classes=3, pack=2, cond="projection")
 
 
+def test_dcgan_minibatch_stddev_sees_the_group() -> None:
+    """With ``mbstd`` D's logit for a sample depends on the other members of its group (and
+    only on them); identical samples get the zero-spread map; bad group sizes are named."""
+    torch.manual_seed(0)
+    D = build_net("dcgan_d", in_shape=[1, 28, 28], width=4, num_classes=10, cond="concat", mbstd=2).eval()
+    x, y = torch.randn(4, 1, 28, 28), torch.tensor([1, 2, 3, 4])
+    # groups are strided: (0, 2) and (1, 3)
+    out = D(x, y)
+    x2 = x.clone()
+    x2[2] = torch.randn(1, 28, 28)
+    out2 = D(x2, y)
+    assert out2[0] != out[0] and out2[1] == out[1] and out2[3] == out[3]
+    h = D.features(x[:1].repeat(2, 1, 1, 1), y[:1].repeat(2))
+    assert h.shape[1] == (8 + 1) * 7 * 7  # width 4 -> 8 channels at 7x7, plus the stddev map
+    assert torch.allclose(h.view(2, 9, 7, 7)[:, 8], torch.full((2, 7, 7), 1e-4), atol=1e-6)  # sqrt(eps)
+    for bad in (1, -2, True, 2.0):
+        with pytest.raises(ValueError, match="mbstd must be 0"):
+            build_net("dcgan_d", in_shape=[1, 28, 28], width=4, mbstd=bad)
+
+
 def test_projection_changes_logits_by_class() -> None:
     torch.manual_seed(0)
     D = build_net("mlp_d", in_shape=[2], width=8, num_classes=3).eval()

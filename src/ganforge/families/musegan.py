@@ -15,7 +15,8 @@ from sequences of (duration, pitch) tuples; its recurrent nets are also slow on 
 fused kernels have no double backward for a gradient penalty. docs/music.md gives the numbers.
 
 Options (``--option KEY=VALUE``): ``head`` = ``auto`` (``voice`` when every voice of the data
-is monophonic, else ``multi``), ``voice`` (one pitch or a rest per voice and step) or
+is monophonic, else ``multi``), ``voice`` (one pitch or a rest per voice and step),
+``markov`` (the same, chosen step after step with learned transition scores per voice) or
 ``multi`` (each pitch on or off).
 """
 from __future__ import annotations
@@ -49,8 +50,9 @@ class MuseGANFamily(AdversarialFamily):
             raise GanforgeError(f"family {self.cfg.family!r} trains on piano rolls (--data bach-chorales or "
                                 f"midi:PATH); dataset {info.name!r} is of kind {info.kind!r}")
         head = self.opts.head
-        if head not in ("auto", "voice", "multi"):
-            raise GanforgeError(f"--option head={head!r} (family {self.cfg.family!r}): accepted auto, voice, multi")
+        if head not in ("auto", "voice", "markov", "multi"):
+            raise GanforgeError(f"--option head={head!r} (family {self.cfg.family!r}): accepted auto, voice, "
+                                "markov, multi")
         if head == "auto":
             head = "voice" if info.extra.get("monophonic", False) else "multi"
         voices, steps, pitches = info.shape

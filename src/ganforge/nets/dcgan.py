@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..layers import FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, pack_samples
+from ..layers import FeatureHeadDiscriminator, ProjectionHead, conv_norm, label_maps, minibatch_stddev, pack_samples
 from .base import Net, discriminator_example_inputs, generator_example_inputs, register_net
 from .mlp import GeneratorMixin
 
@@ -91,19 +91,27 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
     ``spectral`` (spectral normalisation of every weight), ``instance`` or ``none``.
     ``cond``: ``projection`` (Miyato & Koyama 2018) or ``concat`` (one-hot label planes
     concatenated to the input, which also works with packing).
+    ``mbstd``: group size of a minibatch standard deviation map (Karras et al. 2018) appended
+    to the last feature map before the head; 0 (default) leaves it out. With it, D's output
+    for one sample depends on the others of its group (the point: a generator whose samples
+    are too alike is seen), and :meth:`features` carries the extra map.
     """
 
     def __init__(self, in_shape: Sequence[int] = (1, 28, 28), width: int = 64, num_classes: int = 0,
-                 cond: str = "projection", norm: str = "batch", pack: int = 1, max_channels: int = 1024) -> None:
+                 cond: str = "projection", norm: str = "batch", pack: int = 1, max_channels: int = 1024,
+                 mbstd: int = 0) -> None:
         super().__init__()
         channels, height, width_px = in_shape
         if height != width_px:
             raise ValueError(f"DCGAN needs square images, got in_shape={tuple(in_shape)}")
         if cond not in ("projection", "concat"):
             raise ValueError(f"cond must be 'projection' or 'concat', got {cond!r}")
+        if isinstance(mbstd, bool) or not isinstance(mbstd, int) or mbstd < 0 or mbstd == 1:
+            raise ValueError(f"mbstd must be 0 (off) or a group size >= 2, got {mbstd!r}")
         if num_classes and pack > 1 and cond == "projection":
             raise ValueError("pack > 1 with class labels needs cond='concat' (each sample carries its own label)")
         self.in_shape, self.num_classes, self.cond, self.pack = tuple(in_shape), num_classes, cond, pack
+        self.mbstd = mbstd
         base, n_down = _plan(height)
         sn = nn.utils.parametrizations.spectral_norm if norm == "spectral" else (lambda m: m)
         cin = (channels + (num_classes if num_classes and cond == "concat" else 0)) * pack
@@ -116,7 +124,7 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
             layers.append(nn.LeakyReLU(0.2, True))
             cin = cout
         self.body = nn.Sequential(*layers)
-        feat = chans[-1] * base * base
+        feat = (chans[-1] + (1 if mbstd else 0)) * base * base
         self.head = sn(nn.Linear(feat, 1))
         self.proj = ProjectionHead(num_classes, feat) if num_classes and cond == "projection" else None
         dcgan_init(self)
@@ -133,4 +141,7 @@ class DCGANDiscriminator(FeatureHeadDiscriminator, Net):
         """Flattened last-layer features, (N / pack, F)."""
         if self.num_classes and self.cond == "concat":
             x = torch.cat([x, label_maps(c, self.num_classes, x)], dim=1)
-        return self.body(pack_samples(x, self.pack)).flatten(1)
+        h = self.body(pack_samples(x, self.pack))
+        if self.mbstd:
+            h = minibatch_stddev(h, self.mbstd)
+        return h.flatten(1)

@@ -16,6 +16,13 @@ Output heads (``head``):
   choice among the P pitches and a rest; the forward value is the one-hot choice (the
   ``argmax``) and in training the gradient is that of the softmax (a straight-through
   estimator, as the deterministic binary neurons of BinaryMuseGAN, Dong & Yang 2018);
+- ``markov`` (monophonic voices): the ``voice`` head made sequential. Each voice has a learned
+  (P + 1) x (P + 1) table of transition scores, added to the logits of step t in the row of the
+  choice made at step t - 1; steps are chosen in order, the previous choice entering as its
+  straight-through one-hot, so the gradient also reaches the table and earlier steps. The
+  parallel head picks each step's pitch from features alone, and its voices leap where Bach's
+  move by step (docs/music.md); the table lets a voice prefer small intervals and held notes.
+  The table starts at zero: at initialisation the head is the ``voice`` head;
 - ``multi`` (polyphonic tracks): every pitch on or off, ``sigmoid > 0.5`` forward with the
   sigmoid's gradient.
 
@@ -33,7 +40,7 @@ from torch import Tensor, nn
 
 from .base import Net, register_net
 
-HEADS = ("voice", "multi")
+HEADS = ("voice", "markov", "multi")
 
 
 def _lrelu() -> nn.Module:
@@ -70,8 +77,10 @@ class MuseGANGenerator(Net):
         ch = voices * width
         self.mix = nn.Sequential(nn.Conv1d(ch, ch, 3, padding=1), nn.BatchNorm1d(ch), nn.ReLU(),
                                  nn.Conv1d(ch, ch, 3, padding=2, dilation=2), nn.BatchNorm1d(ch), nn.ReLU())
-        outs = pitches + 1 if head == "voice" else pitches
+        outs = pitches if head == "multi" else pitches + 1
         self.out = nn.Conv1d(ch, voices * outs, 1, groups=voices)
+        # markov: transition scores [voice, previous choice, choice] (the last choice is the rest)
+        self.transition = nn.Parameter(torch.zeros(voices, outs, outs)) if head == "markov" else None
 
     @classmethod
     def example_args(cls) -> dict:
@@ -101,12 +110,26 @@ class MuseGANGenerator(Net):
         h = h + self.mix(h)
         logits = self.out(h).view(n, V, -1, B * S).transpose(2, 3).float()  # (N, V, T, P[+1])
         if self.head == "voice":
-            soft = torch.softmax(logits, dim=-1)
-            hard = nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(soft.dtype)
-            out = hard + soft - soft.detach() if self.training else hard
-            return out[..., :self.pitches]  # the last choice is the rest
+            return self._choose(logits)[..., :self.pitches]  # the last choice is the rest
+        if self.head == "markov":
+            steps, prev = [], None
+            table = self.transition.float()
+            for t in range(logits.shape[2]):
+                lt = logits[:, :, t]  # (N, V, P + 1)
+                if prev is not None:  # row of the previous choice, per voice: (N, V, P+1) x (V, P+1, P+1)
+                    lt = lt + torch.einsum("nvp,vpq->nvq", prev, table)
+                prev = self._choose(lt)
+                steps.append(prev)
+            return torch.stack(steps, dim=2)[..., :self.pitches]
         soft = torch.sigmoid(logits)
         hard = (soft > 0.5).to(soft.dtype)
+        return hard + soft - soft.detach() if self.training else hard
+
+    def _choose(self, logits: Tensor) -> Tensor:
+        """One choice per row of the last axis: the one-hot argmax forward, the softmax's gradient
+        in training (straight-through)."""
+        soft = torch.softmax(logits, dim=-1)
+        hard = nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(soft.dtype)
         return hard + soft - soft.detach() if self.training else hard
 
 
