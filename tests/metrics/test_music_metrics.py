@@ -40,6 +40,17 @@ def test_c_major_triad_held_and_a_moving_voice() -> None:
     assert s["polyphony"] == pytest.approx(1.5) and s["polyphony_rate"] == pytest.approx(0.5)
     assert s["scale_consistency"] == 1.0  # C, E, G all in C major
     assert s["notes_per_bar"] == pytest.approx((1 + 7 + 1) / 3)  # onsets per non-empty voice-bar
+    assert s["stepwise_motion"] == 0.0  # voice 1 moves by thirds (E-G, G-E: 3 semitones), voice 0 holds
+
+
+def test_stepwise_motion_follows_the_top_line_across_rests() -> None:
+    r = roll(voices=1, bars=1)
+    # C D (step) E (step) rest G (no move counted across the rest) C5 (leap of 5) B (step)
+    for t, p in enumerate([0, 2, 4, None, 7, 12, 11, 11]):
+        if p is not None:
+            r[0, 0, t, p] = 1
+    r[0, 0, 1, 0] = 1  # a chord C+D at step 1: its top D is the line
+    assert stats(r)["stepwise_motion"] == pytest.approx(3 / 4)  # C-D, D-E, C5-B of four moves
 
 
 def test_scale_consistency_counts_notes_outside_the_best_scale() -> None:
