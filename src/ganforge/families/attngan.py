@@ -100,6 +100,7 @@ class AttnGANFamily(Family):
     # --precision auto: the LSTM text encoder has no bf16 fast path on CPUs
     auto_bf16_devices = ("cuda",)
     auto_fp32_reason = "its LSTM text encoder runs no faster in bf16"
+    ema_standing_stats = False  # grids draw the dataset's few sample captions
 
     def __init__(self, cfg, info, device, dist) -> None:
         super().__init__(cfg, info, device, dist)

@@ -145,6 +145,11 @@ class Family:
     #: leaves that type out, and says why in ``auto_fp32_reason`` (shown at the start)
     auto_bf16_devices: tuple[str, ...] = ("cpu", "cuda")
     auto_fp32_reason: str = ""
+    #: with EMA, the exported generator's batch-norm statistics are re-estimated from batches of
+    #: :meth:`sample` with fresh latents (:meth:`ganforge.training.ema.EMA.export`). Families
+    #: whose samples are made from fixed data (a held batch of inputs, the dataset's captions)
+    #: say no: the copied statistics of the live generator are kept.
+    ema_standing_stats: bool = True
 
     def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device, dist: DistContext) -> None:
         self.cfg, self.info, self.device, self.dist = cfg, info, device, dist

@@ -136,6 +136,7 @@ class TranslationFamily(Family):
     """
 
     kinds: tuple[str, ...] = ("paired",)
+    ema_standing_stats = False  # grids translate one held batch of inputs
     #: a dataset to suggest when the data is of the wrong kind
     example_data = "mnist-edges2digits"
     options_cls: type = NoOptions

@@ -45,8 +45,22 @@ class TrainContext:
     stop_reason: str | None = None     # set by a hook: stop after this step (early stopping)
 
     def export_generator(self) -> nn.Module:
-        """The generator that is exported and sampled: the EMA copy when EMA is on."""
-        return self.ema.shadow if self.ema is not None else self.family.nets[self.family.generator_name]
+        """The generator that is exported and sampled: the EMA copy when EMA is on, its
+        batch-norm statistics re-estimated from its own samples (:meth:`EMA.export`: batches of
+        the training batch size, latents and uniformly drawn classes from a generator seeded by
+        ``train.seed``)."""
+        if self.ema is None:
+            return self.family.nets[self.family.generator_name]
+        if not self.family.ema_standing_stats:
+            return self.ema.shadow
+        n, family = self.cfg.data.batch_size, self.family
+
+        def forward(G: nn.Module, gen: torch.Generator) -> None:
+            k = int(getattr(G, "num_classes", 0) or 0)
+            labels = torch.randint(k, (n,), generator=gen).to(family.device) if k else None
+            family.sample(n, generator=gen, net=G, labels=labels)
+
+        return self.ema.export(forward, seed=self.cfg.train.seed)
 
     def all_nets(self) -> list[nn.Module]:
         """Every net of the family, and the EMA copy of G."""
