@@ -7,8 +7,6 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from .state import rng_state, set_rng_state
-
 #: batches of the training batch size that re-estimate the EMA generator's batch-norm statistics
 STANDING_BATCHES = 64
 
@@ -25,12 +23,18 @@ def refresh_batch_norm(net: nn.Module, forward: Callable[[nn.Module, torch.Gener
     of ``forward(net, generator)`` (the "standing statistics" of BigGAN, Brock et al. 2019): the
     layers average the batch statistics of the calls with equal weights, in training mode;
     every other module stays as it was (dropout in eval mode). Latents come from a
-    ``torch.Generator`` seeded with ``seed``; the global RNG, the modules' modes and the
+    ``torch.Generator`` seeded with ``seed``; the global torch RNG (CPU, current GPU), the modules' modes and the
     layers' momentum are restored, so nothing else changes."""
     norms = batch_norms(net)
     if not norms:
         return
-    rng = rng_state()
+    cuda = [torch.cuda.current_device()] if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=cuda):  # the global torch RNG (CPU, current GPU) is restored
+        _refresh(net, norms, forward, batches, seed)
+
+
+def _refresh(net: nn.Module, norms: list[nn.modules.batchnorm._BatchNorm],
+             forward: Callable[[nn.Module, torch.Generator], Any], batches: int, seed: int) -> None:
     modes = [(m, m.training) for m in net.modules()]
     momenta = [m.momentum for m in norms]
     gen = torch.Generator().manual_seed(seed)
@@ -47,7 +51,6 @@ def refresh_batch_norm(net: nn.Module, forward: Callable[[nn.Module, torch.Gener
             m.momentum = momentum
         for m, was in modes:
             m.training = was
-        set_rng_state(rng)
 
 
 class EMA:
