@@ -117,3 +117,20 @@ def test_corpus_is_found_inside_music21() -> None:
     files = bach_chorale_files()
     assert len(files) > 300 and all(f.suffix in (".mxl", ".xml") for f in files)
     assert Path(files[0]).parent.name == "bach"
+
+
+def test_voice_transitions_count_each_voice_s_step_to_step_choices(chorales) -> None:
+    from ganforge.data.music import voice_transitions
+    x = torch.zeros(2, 2, 4, 3)
+    x[0, 0, [0, 1, 2, 3], [1, 1, 2, 0]] = 1  # voice 0: 1 1 2 0
+    x[1, 0, [0, 2], [2, 2]] = 1               # voice 0: 2 rest 2 rest
+    x[:, 1, :, 0] = 1                         # voice 1 holds pitch 0
+    c = voice_transitions(x)
+    assert c.shape == (2, 4, 4) and c.sum() == 2 * 2 * 3
+    assert c[0, 1, 1] == 1 and c[0, 1, 2] == 1 and c[0, 2, 0] == 1 and c[0, 2, 3] == 2 and c[0, 3, 2] == 1
+    assert c[1, 0, 0] == 6
+    # the chorales carry theirs: held notes are the commonest move of every voice
+    e, (n, V, T, P) = chorales.info.extra, chorales.x.shape
+    t = np.asarray(e["voice_transitions"])
+    assert t.shape == (V, P + 1, P + 1) and t.sum() == n * V * (T - 1)
+    assert all(np.trace(t[v]) > t[v].sum() / 2 for v in range(V))

@@ -251,8 +251,24 @@ def pieces_dataset(pieces: list[Piece], name: str, opts: MusicOptions, monophoni
         "monophonic": monophonic, "transpose": opts.transpose, "pieces": info_pieces, "skipped": skipped,
         "programs": list(programs) if programs is not None else [0] * voices, "tempo_bpm": tempo_bpm,
         "segment_piece": owner[:len(x)]}
+    if monophonic:
+        extra["voice_transitions"] = voice_transitions(x).tolist()
     info = DataInfo(name=name, kind="pianoroll", shape=tuple(x.shape[1:]), extra=extra)
     return TensorDataset({"x": x}, info)
+
+
+def voice_transitions(x: torch.Tensor) -> np.ndarray:
+    """(V, P + 1, P + 1) counts of step-to-step choices per voice of monophonic rolls x (N, V, T, P):
+    row = the choice at step t - 1, column = at step t, the last index a rest. What ``musegan``'s
+    ``markov`` head can start from (``--option markov_init=data``)."""
+    n, v, t, p = x.shape
+    sounding = x.amax(dim=3) > 0.5
+    choice = torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, p, dtype=torch.long))  # (N, V, T)
+    pair = choice[:, :, :-1] * (p + 1) + choice[:, :, 1:]  # (N, V, T - 1)
+    counts = np.zeros((v, p + 1, p + 1), dtype=np.int64)
+    for i in range(v):
+        counts[i] = torch.bincount(pair[:, i].reshape(-1), minlength=(p + 1) ** 2).view(p + 1, p + 1).numpy()
+    return counts
 
 
 def bach_chorales(opts: MusicOptions | None = None, limit: int | None = None) -> TensorDataset:

@@ -17,12 +17,18 @@ fused kernels have no double backward for a gradient penalty. docs/music.md give
 Options (``--option KEY=VALUE``): ``head`` = ``auto`` (``voice`` when every voice of the data
 is monophonic, else ``multi``), ``voice`` (one pitch or a rest per voice and step),
 ``markov`` (the same, chosen step after step with learned transition scores per voice) or
-``multi`` (each pitch on or off).
+``multi`` (each pitch on or off); ``markov_init`` = ``zero`` (the markov head starts as the
+``voice`` head) or ``data`` (its transition table starts at ``markov_scale`` times the data's
+per-voice log transition probabilities, each row centred: the ``voice_transitions`` counts
+of the dataset, add-one smoothed), ``markov_scale`` [1.0].
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
+
+import torch
 
 from ..errors import GanforgeError
 from ..nets import build_net
@@ -37,6 +43,8 @@ ROLL_META = ("lowest", "steps_per_beat", "bar_steps", "bars", "beats_per_bar", "
 @dataclass(frozen=True)
 class MuseGANOptions:
     head: str = "auto"
+    markov_init: str = "zero"
+    markov_scale: float = 1.0
 
 
 class MuseGANFamily(AdversarialFamily):
@@ -55,6 +63,16 @@ class MuseGANFamily(AdversarialFamily):
                                 "markov, multi")
         if head == "auto":
             head = "voice" if info.extra.get("monophonic", False) else "multi"
+        init = self.opts.markov_init
+        if init not in ("zero", "data"):
+            raise GanforgeError(f"--option markov_init={init!r} (family {self.cfg.family!r}): accepted zero, data")
+        scale = float(self.opts.markov_scale)
+        if not math.isfinite(scale) or scale < 0:
+            raise GanforgeError(f"--option markov_scale={self.opts.markov_scale!r} (family {self.cfg.family!r}): "
+                                "accepted a finite number >= 0")
+        if init == "data" and head != "markov":
+            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}) needs --option head=markov "
+                                f"(the head is {head!r})")
         voices, steps, pitches = info.shape
         bar_steps = int(info.extra.get("bar_steps") or steps)
         if steps % bar_steps:
@@ -66,7 +84,25 @@ class MuseGANFamily(AdversarialFamily):
             g_kw["width"] = d_kw["width"] = m.width
         if m.z_dim:
             g_kw["z_shared"] = g_kw["z_temporal"] = m.z_dim
-        return build_net(m.g_net, **{**g_kw, **m.g_kwargs}), build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+        g = build_net(m.g_net, **{**g_kw, **m.g_kwargs})
+        if init == "data":
+            self._init_transitions(g, scale)
+        return g, build_net(m.d_net, **{**d_kw, **m.d_kwargs})
+
+    def _init_transitions(self, g: Any, scale: float) -> None:
+        counts = self.info.extra.get("voice_transitions")
+        table = getattr(g, "transition", None)
+        if counts is None:
+            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): dataset {self.info.name!r} "
+                                "has no voice_transitions (monophonic piano rolls such as --data bach-chorales have)")
+        c = torch.as_tensor(counts, dtype=torch.float64)
+        if table is None or tuple(c.shape) != tuple(table.shape):
+            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): the data's transition "
+                                f"counts are {tuple(c.shape)}, the generator's table is "
+                                f"{None if table is None else tuple(table.shape)}")
+        logp = torch.log((c + 1) / (c + 1).sum(dim=2, keepdim=True))
+        with torch.no_grad():
+            table.copy_((scale * (logp - logp.mean(dim=2, keepdim=True))).to(table.dtype))
 
     def export_meta(self) -> dict[str, Any]:
         # what `ganforge sample` needs to write MIDI and draw rolls from the saved generator alone

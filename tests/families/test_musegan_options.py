@@ -1,0 +1,40 @@
+"""musegan's markov head started from the data: ``--option markov_init=data`` fills each voice's
+transition table with the data's centred log transition probabilities; bad values are named."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganforge.errors import GanforgeError
+from gf_family import build_family
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def test_markov_init_data_fills_the_table_with_the_data_s_transitions() -> None:
+    fam, ds = build_family("musegan", **{"options.head": "markov", "options.markov_init": "data",
+                                         "options.markov_scale": 0.5})
+    table = fam.nets["G"].transition.detach().double()
+    counts = torch.as_tensor(np.asarray(ds.info.extra["voice_transitions"]), dtype=torch.float64)
+    assert table.shape == counts.shape
+    logp = torch.log((counts + 1) / (counts + 1).sum(2, keepdim=True))
+    assert torch.allclose(table, 0.5 * (logp - logp.mean(2, keepdim=True)), atol=1e-6)
+    # the commonest move of a voice gets the highest score in its row: holding a note
+    v, p = 0, int(counts[0].sum(1)[:-1].argmax())
+    assert int(table[v, p].argmax()) == int(counts[v, p].argmax()) == p
+    zero, _ = build_family("musegan", **{"options.head": "markov"})
+    assert not zero.nets["G"].transition.detach().any()  # the default: zero, the voice head
+
+
+@pytest.mark.parametrize("opts,words", [
+    ({"options.head": "markov", "options.markov_init": "counts"}, "markov_init='counts'"),
+    ({"options.head": "markov", "options.markov_scale": -1.0}, "markov_scale"),
+    ({"options.head": "voice", "options.markov_init": "data"}, "needs --option head=markov"),
+])
+def test_bad_markov_options_are_named(opts, words) -> None:
+    with pytest.raises(GanforgeError, match=words.replace("[", r"\[")):
+        build_family("musegan", **opts)
