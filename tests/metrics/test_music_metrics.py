@@ -107,3 +107,21 @@ def test_discriminative_score_tells_different_rolls_apart_and_not_equal_ones() -
     assert before.shape == (3,)
     with pytest.raises(GanforgeError, match="at least 10 segments"):
         discriminative_score(a[:5], b[:5])
+
+
+def test_voice_crossing_and_parallel_fifths_octaves() -> None:
+    r = roll(voices=3, bars=1)
+    # voice 0 (upper): C5 D5 E5 F5 ...; voice 1: F4 G4 A4 A4 (fifths below C5 D5 E5: parallel,
+    # then F5 over A4 with only voice 0 moving); voice 2 (lowest): crosses above voice 1 at step 3
+    for t, (a, b, c) in enumerate([(12, 5, 0), (14, 7, 0), (16, 9, 3), (17, 9, 10)]):
+        r[0, 0, t, a] = r[0, 1, t, b] = r[0, 2, t, c] = 1
+    s = stats(r)
+    # adjacent pairs sounding: 4 steps x 2 pairs = 8; voice 2 above voice 1 at step 3 only
+    assert s["voice_crossing"] == pytest.approx(1 / 8)
+    # joint moves: (0,1) at 1, 2 (both fifths: parallel); (0,2) at 2, 3; (1,2) at 2 -> 5 joint moves, 2 parallel
+    assert s["parallel_fifths_octaves"] == pytest.approx(2 / 5)
+    # contrary motion into a different interval, or one voice holding, is not parallel
+    q = roll(voices=2, bars=1)
+    for t, (a, b) in enumerate([(12, 0), (11, 2), (11, 4)]):  # octave -> minor sixth (contrary), then bass alone
+        q[0, 0, t, a] = q[0, 1, t, b] = 1
+    assert stats(q)["parallel_fifths_octaves"] == 0.0 and stats(q)["voice_crossing"] == 0.0

@@ -45,3 +45,24 @@ def test_markov_table_learns_and_steers_the_next_choice() -> None:
 def test_unknown_head_is_named() -> None:
     with pytest.raises(ValueError, match="accepted voice, markov, multi"):
         build_net("musegan_g", **SMALL, head="chords")
+
+
+def test_critic_interval_input_sees_the_pitch_class_interval_of_each_voice_pair() -> None:
+    torch.manual_seed(0)
+    d = build_net("musegan_d", voices=3, bars=2, bar_steps=4, pitches=24, lowest=60, width=4, intervals=True)
+    x = torch.zeros(2, 3, 8, 24)
+    x[:, 0, :, 19] = 1  # G5
+    x[:, 1, :, 12] = 1  # C5: G above C, pc(C) = pc(G) + 5
+    x[0, 2, :4, 0] = 1  # C4 in the first bar of the first sample, then silent
+    iv = d.interval_classes(x)
+    assert iv.shape == (2, 3, 8, 12)  # pairs (0, 1), (0, 2), (1, 2)
+    assert (iv[:, 0].argmax(-1) == 5).all() and (iv[:, 0].sum(-1) == 1).all()
+    assert (iv[0, 1, :4].argmax(-1) == 5).all() and iv[0, 1, 4:].sum() == 0 and iv[1, 1:].sum() == 0
+    assert (iv[0, 2, :4].argmax(-1) == 0).all()  # C over C: unison class
+    # it enters the critic, and G's straight-through gradient reaches the roll through it
+    xg = x.clone().requires_grad_(True)
+    d(xg).sum().backward()
+    plain = build_net("musegan_d", voices=3, bars=2, bar_steps=4, pitches=24, lowest=60, width=4)
+    assert sum(p.numel() for p in d.parameters()) > sum(p.numel() for p in plain.parameters())
+    assert xg.grad is not None and xg.grad.abs().sum() > 0
+    assert d.interval_conv.weight.shape[1] == 3 * 12

@@ -33,6 +33,13 @@ melody), the fraction of at most two semitones. Bach's voices mostly move by ste
 moves in four in the chorales, fewer in the bass); a generator that picks each step's pitch on
 its own leaps.
 
+Two rules of four-part writing, on the voices' top lines (voices in the data's order, highest
+first, as the chorales' soprano, alto, tenor, bass): ``voice_crossing``, the fraction of steps
+at which two adjacent voices both sound and the upper one is below the lower one; and
+``parallel_fifths_octaves``, of the steps at which two voices both move, the fraction that keep
+the same perfect interval (unison/octave or fifth, modulo the octave) before and after: the
+consecutive fifths and octaves that chorale style avoids.
+
 :func:`discriminative_score`: a small convolutional classifier is trained to tell real from
 generated segments on 80 % of each (equal numbers) and its accuracy is measured on the other
 20 %: 0.5 when it cannot tell them apart, 1.0 when it always can. It draws from its own
@@ -51,7 +58,8 @@ from ..errors import GanforgeError
 from .evaluate import KindEvaluator, register_kind_evaluator
 
 STATS = ("empty_bar_rate", "pitch_classes_per_bar", "qualified_note_rate", "polyphony", "polyphony_rate",
-         "scale_consistency", "tonal_distance", "notes_per_bar", "stepwise_motion")
+         "scale_consistency", "tonal_distance", "notes_per_bar", "stepwise_motion", "voice_crossing",
+         "parallel_fifths_octaves")
 MAJOR_SCALE = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], dtype=bool)
 # Harte et al. (2006): angles (per pitch class step) and radii of the fifths, minor-third and major-third circles
 _ANGLES = np.array([7 * np.pi / 6, 3 * np.pi / 2, 2 * np.pi / 3])
@@ -150,6 +158,21 @@ def roll_statistics(rolls: Any, lowest: int, bar_steps: int, steps_per_beat: int
     a, b = top[..., :-1], top[..., 1:]
     moves = (a >= 0) & (b >= 0) & (a != b)
     out["stepwise_motion"] = float((np.abs(b - a)[moves] <= 2).mean()) if moves.any() else 0.0
+    # counterpoint between the voices' top lines (voices in the data's order, highest first)
+    cross, parallel, joint, sounding_pairs = 0, 0, 0, 0
+    for i in range(V - 1):  # adjacent voices: the upper one below the lower one
+        ok = (top[:, i] >= 0) & (top[:, i + 1] >= 0)
+        sounding_pairs += int(ok.sum())
+        cross += int((top[:, i] < top[:, i + 1])[ok].sum())
+    for i, j in combinations(range(V), 2):  # both voices move, the same perfect interval before and after
+        pi, pj = top[:, i], top[:, j]
+        ok = (pi[:, :-1] >= 0) & (pi[:, 1:] >= 0) & (pj[:, :-1] >= 0) & (pj[:, 1:] >= 0)
+        move = ok & (pi[:, 1:] != pi[:, :-1]) & (pj[:, 1:] != pj[:, :-1])
+        before, after = np.abs(pi[:, :-1] - pj[:, :-1]) % 12, np.abs(pi[:, 1:] - pj[:, 1:]) % 12
+        parallel += int((move & (before == after) & ((after == 0) | (after == 7))).sum())
+        joint += int(move.sum())
+    out["voice_crossing"] = cross / sounding_pairs if sounding_pairs else 0.0
+    out["parallel_fifths_octaves"] = parallel / joint if joint else 0.0
     return out
 
 

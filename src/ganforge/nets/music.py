@@ -31,9 +31,14 @@ Either way the discriminator sees exact {0, 1} rolls from G, as it does from the
 Discriminator: per-voice convolutions (grouped) over the roll and over its chroma (the roll
 folded onto the 12 pitch classes, a fixed map given ``lowest``), a convolution across voices,
 a bar-level convolution (kernel and stride one bar) and one over the bars, then a linear head,
-optionally with the minibatch standard deviation as an extra feature (Karras et al. 2018).
+optionally with the minibatch standard deviation as an extra feature (Karras et al. 2018), and
+optionally (``intervals``) the interval classes between every pair of voices at every step (the
+product of their chromas, one of 12 classes per pair), convolved over time beside the roll: what
+a rule of four-part writing such as "no consecutive fifths or octaves" is written in.
 """
 from __future__ import annotations
+
+from itertools import combinations
 
 import torch
 from torch import Tensor, nn
@@ -139,7 +144,7 @@ class MuseGANDiscriminator(Net):
     """``forward(roll (N, voices, bars * bar_steps, pitches)) -> logits (N,)``."""
 
     def __init__(self, voices: int = 4, bars: int = 4, bar_steps: int = 16, pitches: int = 54, lowest: int = 31,
-                 width: int = 32, mbstd: bool = True, num_classes: int = 0) -> None:
+                 width: int = 32, mbstd: bool = True, intervals: bool = False, num_classes: int = 0) -> None:
         super().__init__()
         if num_classes:
             raise ValueError("musegan_d is unconditional (num_classes must be 0)")
@@ -152,6 +157,15 @@ class MuseGANDiscriminator(Net):
         self.roll_conv = nn.Conv1d(voices * pitches, voices * width, 3, padding=1, groups=voices)
         self.chroma_conv = nn.Conv1d(voices * 12, voices * width // 2 or voices, 3, padding=1, groups=voices)
         c1 = self.roll_conv.out_channels + self.chroma_conv.out_channels
+        # intervals: for every pair of voices and step, the 12 interval classes between their pitch
+        # classes (bilinear in the chroma, so G's straight-through gradient passes), convolved over time
+        self.pairs = list(combinations(range(voices), 2)) if intervals else []
+        self.interval_conv = None
+        if self.pairs:
+            shift = torch.tensor([[(c + k) % 12 for k in range(12)] for c in range(12)])
+            self.register_buffer("interval_index", shift, persistent=False)
+            self.interval_conv = nn.Conv1d(len(self.pairs) * 12, width, 3, padding=1)
+            c1 += width
         self.mix = nn.Conv1d(c1, 2 * width, 3, padding=1)
         self.bar_conv = nn.Conv1d(2 * width, 4 * width, bar_steps, stride=bar_steps)
         self.bars_conv = nn.Conv1d(4 * width, 4 * width, 3, padding=1)
@@ -169,7 +183,11 @@ class MuseGANDiscriminator(Net):
         n, V, T, P = x.shape
         roll = x.permute(0, 1, 3, 2).reshape(n, V * P, T)
         chroma = torch.matmul(x, self.chroma.to(x.dtype)).permute(0, 1, 3, 2).reshape(n, V * 12, T)
-        h = self.act(torch.cat([self.roll_conv(roll), self.chroma_conv(chroma)], dim=1))
+        feats = [self.roll_conv(roll), self.chroma_conv(chroma)]
+        if self.interval_conv is not None:
+            iv = self.interval_classes(x)
+            feats.append(self.interval_conv(iv.permute(0, 1, 3, 2).reshape(n, len(self.pairs) * 12, T)))
+        h = self.act(torch.cat(feats, dim=1))
         h = self.act(self.mix(h))
         h = self.act(self.bar_conv(h))  # (N, 4w, bars)
         h = self.act(h + self.bars_conv(h)).flatten(1)
@@ -177,3 +195,12 @@ class MuseGANDiscriminator(Net):
             sd = h.float().std(dim=0, unbiased=False).mean() if n > 1 else h.new_zeros((), dtype=torch.float32)
             h = torch.cat([h, sd.to(h.dtype).expand(n, 1)], dim=1)
         return self.head(h).squeeze(1)
+
+    def interval_classes(self, x: Tensor) -> Tensor:
+        """(N, pairs, T, 12): for each pair (a, b) of voices (a above b in the data's order) and
+        step, ``[k]`` counts the (pitch of a, pitch of b) pairs whose pitch classes satisfy
+        ``pc(b) = pc(a) + k (mod 12)``; one-hot for monophonic voices that both sound."""
+        pc = torch.matmul(x, self.chroma.to(x.dtype))  # (N, V, T, 12)
+        shifted = pc[..., self.interval_index]  # [n, v, t, c, k] = pc[n, v, t, (c + k) % 12]
+        a, b = zip(*self.pairs)
+        return torch.einsum("nptc,nptck->nptk", pc[:, list(a)], shifted[:, list(b)])
