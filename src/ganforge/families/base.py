@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from ..config import RunConfig
 from ..data.base import DataInfo
 from ..errors import GanforgeError
+from ..layers.recurrent import cpu_bf16_features
 from ..registry import Registry
 from ..distributed import DistContext
 
@@ -78,14 +79,7 @@ def native_bf16(device: torch.device) -> str | None:
         return f"CUDA compute capability {major}.{minor}" if major >= 8 else None
     if device.type != "cpu":
         return None
-    probes = (("AMX", "_is_amx_tile_supported"), ("AVX512-BF16", "_is_avx512_bf16_supported"))
-    found = [name for name, fn in probes if getattr(torch.cpu, fn, lambda: False)()]
-    if not found and not all(hasattr(torch.cpu, fn) for _, fn in probes):  # an older torch: read the flags
-        try:
-            flags = set(open("/proc/cpuinfo").read().split())
-        except OSError:
-            flags = set()
-        found = [name for name, flag in (("AMX", "amx_bf16"), ("AVX512-BF16", "avx512_bf16")) if flag in flags]
+    found = cpu_bf16_features()
     return f"this CPU has {' and '.join(found)}" if found else None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..layers.recurrent import run_rnn
 from .base import Net, example_labels, register_net
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -119,7 +120,7 @@ class RecurrentGenerator(Net):
             extra.append(z[:, :1, : self.global_z].expand(-1, z.shape[1], -1))
         if code is not None:
             extra.append(code[:, None, :].expand(-1, z.shape[1], -1))
-        h, _ = self.rnn(torch.cat([z, *extra], dim=2) if extra else z)
+        h, _ = run_rnn(self.rnn, torch.cat([z, *extra], dim=2) if extra else z)
         x = self.out(torch.cat([h, z], dim=2) if self.noise_skip else h)
         if self.out_scale:  # x_t = mu_t + sigma_t * eps_t, eps_t = the step's last `features` noise channels
             mu, s = x.split(self.features, dim=2)
@@ -173,5 +174,5 @@ class RecurrentDiscriminator(Net):
             x = torch.cat([x, x.abs()], dim=2)
         if self.embed is not None:
             x = torch.cat([x, self.embed(c.long())[:, None, :].expand(-1, x.shape[1], -1)], dim=2)
-        h, _ = self.rnn(x)
+        h, _ = run_rnn(self.rnn, x)
         return self.head(torch.cat([h[:, -1], h.mean(dim=1)], dim=1)).squeeze(1)

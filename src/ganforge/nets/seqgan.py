@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import GanforgeError
+from ..layers.recurrent import run_rnn
 from .base import Net, register_net
 
 # The discriminator of the paper's synthetic experiment (official code): 12 widths, 1,720 filters.
@@ -106,7 +107,7 @@ class SeqGANGenerator(Net):
         out = []
         inp = last
         for t in range(u.shape[1]):
-            h, state = self.lstm(self.embed(inp).unsqueeze(1), state)
+            h, state = run_rnn(self.lstm, self.embed(inp).unsqueeze(1), state)
             tok = self._draw(self.head(h.squeeze(1)), u[:, t], temperature)
             if self.eos_token is not None:
                 tok = torch.where(done, torch.full_like(tok, self.pad_token), tok)
@@ -148,7 +149,7 @@ class SeqGANGenerator(Net):
             # Run the LSTM over start + prefix[:-1] in one call; the last prefix token is fed
             # by _generate, whose first step then predicts position t.
             inputs = torch.cat([last.unsqueeze(1), prefix[:, :-1]], dim=1)
-            _, state = self.lstm(self.embed(inputs))
+            _, state = run_rnn(self.lstm, self.embed(inputs))
             last = prefix[:, -1]
             if self.eos_token is not None:
                 done = (prefix == self.eos_token).any(dim=1)
@@ -159,7 +160,7 @@ class SeqGANGenerator(Net):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: x (N, T) ids -> (N, T, V) next-token logits (position t predicts x[:, t])."""
         start = torch.full((x.shape[0], 1), self.start_token, dtype=torch.int64, device=x.device)
-        h, _ = self.lstm(self.embed(torch.cat([start, x[:, :-1]], dim=1)))
+        h, _ = run_rnn(self.lstm, self.embed(torch.cat([start, x[:, :-1]], dim=1)))
         return self.head(h)
 
     def log_probs(self, x: torch.Tensor) -> torch.Tensor:

@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..errors import GanforgeError
+from ..layers.recurrent import run_rnn
 from ..layers.spectral import apply_spectral_norm
 from .base import Net, register_net
 
@@ -81,7 +82,7 @@ class TextEncoder(Net):
         lengths = mask.sum(1).clamp_min(1)
         emb = self.drop(self.embed(tokens))
         packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, (h, _) = self.lstm(packed)
+        out, (h, _) = run_rnn(self.lstm, packed)
         words, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
         sentence = torch.cat([h[0], h[1]], dim=1)
         return (words.transpose(1, 2), sentence, mask) if all_features else sentence
