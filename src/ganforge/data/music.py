@@ -264,11 +264,9 @@ def voice_transitions(x: torch.Tensor) -> np.ndarray:
     n, v, t, p = x.shape
     sounding = x.amax(dim=3) > 0.5
     choice = torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, p, dtype=torch.long))  # (N, V, T)
-    pair = choice[:, :, :-1] * (p + 1) + choice[:, :, 1:]  # (N, V, T - 1)
-    counts = np.zeros((v, p + 1, p + 1), dtype=np.int64)
-    for i in range(v):
-        counts[i] = torch.bincount(pair[:, i].reshape(-1), minlength=(p + 1) ** 2).view(p + 1, p + 1).numpy()
-    return counts
+    k = p + 1
+    cell = (torch.arange(v).view(1, v, 1) * k + choice[:, :, :-1]) * k + choice[:, :, 1:]  # (N, V, T - 1)
+    return torch.bincount(cell.reshape(-1), minlength=v * k * k).view(v, k, k).numpy().astype(np.int64)
 
 
 def bach_chorales(opts: MusicOptions | None = None, limit: int | None = None) -> TensorDataset:

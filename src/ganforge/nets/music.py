@@ -160,6 +160,7 @@ class MuseGANDiscriminator(Net):
         # intervals: for every pair of voices and step, the 12 interval classes between their pitch
         # classes (bilinear in the chroma, so G's straight-through gradient passes), convolved over time
         self.pairs = list(combinations(range(voices), 2)) if intervals else []
+        self.upper, self.lower = [a for a, _ in self.pairs], [b for _, b in self.pairs]
         self.interval_conv = None
         if self.pairs:
             shift = torch.tensor([[(c + k) % 12 for k in range(12)] for c in range(12)])
@@ -182,10 +183,10 @@ class MuseGANDiscriminator(Net):
     def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         n, V, T, P = x.shape
         roll = x.permute(0, 1, 3, 2).reshape(n, V * P, T)
-        chroma = torch.matmul(x, self.chroma.to(x.dtype)).permute(0, 1, 3, 2).reshape(n, V * 12, T)
-        feats = [self.roll_conv(roll), self.chroma_conv(chroma)]
+        pc = torch.matmul(x, self.chroma.to(x.dtype))  # (N, V, T, 12)
+        feats = [self.roll_conv(roll), self.chroma_conv(pc.permute(0, 1, 3, 2).reshape(n, V * 12, T))]
         if self.interval_conv is not None:
-            iv = self.interval_classes(x)
+            iv = self._intervals(pc)
             feats.append(self.interval_conv(iv.permute(0, 1, 3, 2).reshape(n, len(self.pairs) * 12, T)))
         h = self.act(torch.cat(feats, dim=1))
         h = self.act(self.mix(h))
@@ -200,7 +201,9 @@ class MuseGANDiscriminator(Net):
         """(N, pairs, T, 12): for each pair (a, b) of voices (a above b in the data's order) and
         step, ``[k]`` counts the (pitch of a, pitch of b) pairs whose pitch classes satisfy
         ``pc(b) = pc(a) + k (mod 12)``; one-hot for monophonic voices that both sound."""
-        pc = torch.matmul(x, self.chroma.to(x.dtype))  # (N, V, T, 12)
-        shifted = pc[..., self.interval_index]  # [n, v, t, c, k] = pc[n, v, t, (c + k) % 12]
-        a, b = zip(*self.pairs)
-        return torch.einsum("nptc,nptck->nptk", pc[:, list(a)], shifted[:, list(b)])
+        return self._intervals(torch.matmul(x, self.chroma.to(x.dtype)))
+
+    def _intervals(self, pc: Tensor) -> Tensor:
+        """:meth:`interval_classes` from the voices' chromas pc (N, V, T, 12)."""
+        shifted = pc[:, self.lower][..., self.interval_index]  # [n, p, t, c, k] = pc[n, lower, t, (c + k) % 12]
+        return torch.einsum("nptc,nptck->nptk", pc[:, self.upper], shifted)
