@@ -24,6 +24,7 @@ from ganforge.metrics import evaluate
 
 # CPU-sized nets (the families' defaults are ~1M parameters per net; these are ~4-8x cheaper)
 SIZES: dict[str, dict] = {
+    "gan": {},  # the MLP GAN at its image defaults (z 100, 512 units)
     "dcgan": {"model.width": 32},
     "cgan": {"model.width": 32},
     "wgan-gp": {"model.width": 32},

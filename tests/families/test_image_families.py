@@ -84,3 +84,17 @@ def test_sngan_is_conditional_when_the_data_has_labels(tmp_path) -> None:
     assert ganforge.load(ganforge.train("sngan", **base, **{"train.out": str(tmp_path / "a")}).out).num_classes == 10
     off = ganforge.train("sngan", **base, **{"train.out": str(tmp_path / "b"), "options.conditional": "false"})
     assert ganforge.load(off.out).num_classes == 0
+
+
+def test_gan_on_images_takes_the_papers_mnist_latent_not_the_toy_one() -> None:
+    """`gan` defaults to a 2-d latent and 128 units for the toy mixtures; on images it takes 100-d
+    noise and 512 units (the user's settings still win)."""
+    from ganforge.api import make_config
+    from ganforge.training.setup import resolve_config
+
+    img = resolve_config(make_config("gan", **{"data.name": "mnist"}), "image").model
+    pts = resolve_config(make_config("gan", **{"data.name": "ring8"}), "points").model
+    mine = resolve_config(make_config("gan", **{"data.name": "mnist", "model.z_dim": 16}), "image").model
+    assert (img.z_dim, img.width) == (100, 512)
+    assert (pts.z_dim, pts.width) == (2, None)
+    assert (mine.z_dim, mine.width) == (16, 512)

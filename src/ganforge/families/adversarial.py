@@ -199,7 +199,10 @@ register_family(
     "gan", AdversarialFamily,
     {"model": {"g_net": "mlp_g", "d_net": "mlp_d", "z_dim": 2},
      "train": {"loss": "nonsaturating", "d_steps": 1, "optimizer": "adam", "lr_g": 1e-4, "lr_d": 1e-4,
-               "betas": (0.5, 0.999)}},
+               "betas": (0.5, 0.999)},
+     # on images, the paper's MNIST setting: 100-d noise, wide hidden layers (a 2-d latent and 128
+     # units are for the toy mixtures)
+     "by_kind": {"image": {"model": {"z_dim": 100, "width": 512}}}},
     help="the original GAN (Goodfellow et al. 2014, Algorithm 1): MLPs, k=--d-steps D updates per G update; "
          "--loss minimax|nonsaturating",
     smoke={"data.name": "ring8", "data.limit": 256, "data.resolution": None})
