@@ -81,6 +81,9 @@ class TrainConfig:
     early_stop: int = 0                 # stop after this many evaluations without improvement (0: off)
     health: bool = True                 # watch for vanishing gradients, mode collapse, instability
     health_every: int = 0               # steps between diversity checks (0: 5 x log_every)
+    cpu_budget: float | None = None     # stop after this many CPU seconds of training (all threads of the
+                                        # process; counted across --resume); None: no limit
+    wall_budget: float | None = None    # stop after this many wall-clock seconds of training (across --resume)
     out: str | None = None              # run folder (default runs/<family>)
 
 
@@ -89,7 +92,7 @@ SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.progress",
              "train.tensorboard", "train.device", "train.out", "train.max_loss", "train.health", "train.health_every", "train.eval_every", "train.eval_metrics",
              "train.eval_extractor", "train.eval_n", "train.eval_precision", "train.eval_reference", "train.best_metric",
-             "train.early_stop", "train.threads"}
+             "train.early_stop", "train.threads", "train.cpu_budget", "train.wall_budget"}
 CHOICES = {"train.optimizer": ("adam", "rmsprop", "sgd"), "train.precision": ("fp32", "bf16", "fp16", "auto"),
            "train.eval_precision": ("fp32", "bf16"),
            "data.split": ("train", "test", "all")}
@@ -327,6 +330,9 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise GanforgeError(f"train.r1_interval = {t.r1_interval!r}: accepted values are integers >= 1 "
                             f"(1: R1 on every iteration; 16: StyleGAN2's lazy R1)")
     _check_number("train.clip", t.clip, 0.0, strict=False, accepted="a finite number >= 0 (0 or none: off)")
+    for key in ("cpu_budget", "wall_budget"):
+        _check_number(f"train.{key}", getattr(t, key), 0.0, strict=True,
+                      accepted="seconds > 0 (e.g. 780), or none for no limit")
     _check_number("train.max_loss", t.max_loss, 0.0, strict=True,
                   accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")
     _check_number("train.ema", t.ema, 0.0, strict=False, high=1.0, high_open=True,

@@ -280,7 +280,8 @@ def test_a_resumed_run_logs_and_decides_as_an_uninterrupted_one(tmp_path, tiny) 
     ganforge.train("gan", resume=True, **{**base, "train.steps": 6, "train.out": str(tmp_path / "more")})
     whole, split, more = (load_checkpoint(tmp_path / p / "checkpoint.pt") for p in ("whole", "split", "more"))
     assert whole["hooks"]["evaluation"]["best"] is not None and whole["hooks"]["health"]["last_check"] == 6
-    for ck in (whole, split):  # the speed is measured, not computed
+    for ck in (whole, split):  # the speed and the time used are measured, not computed
+        assert ck["hooks"].pop("budget")["cpu_s"] > 0
         ck["hooks"]["health"]["recent"] = [{k: v for k, v in r.items() if k != "samples_per_s"}
                                            for r in ck["hooks"]["health"]["recent"]]
     assert _same(whole["hooks"], split["hooks"])

@@ -38,6 +38,7 @@ class TrainResult:
     record: dict[str, Any]
     interrupted: bool = False
     health: list[Any] = field(default_factory=list)  # HealthEvents raised during the run
+    stop_reason: str | None = None  # why it ended before train.steps (budget, early stopping), else None
 
 
 class _Interrupt:
@@ -138,6 +139,12 @@ def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | No
         if t.progress:
             progress = ProgressBar(t.steps, start, f"{cfg.family} {dataset.info.name}", losses)
             hooks.append(progress)
+    budget = None
+    if main:
+        from .budget import Budget
+
+        budget = Budget(t.cpu_budget, t.wall_budget)
+        hooks.append(budget)  # last: the positions (state keys) of the other hooks stay as they were
     if ckpt is not None:  # last, as it sets the RNG states: from here only the phases draw from them
         restore_training_state(ckpt, family, ema, sampler, dist.rank, hooks)
 
@@ -168,6 +175,8 @@ def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | No
     interrupted = False
     batch: dict[str, torch.Tensor] = {}
     final = start
+    if budget is not None:
+        budget.start()
     with _Interrupt() as intr:
         try:
             for step in range(start, total):
@@ -236,4 +245,5 @@ def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | No
         print(monitor.summary())
     if interrupted and main:
         print(f"\ninterrupted at step {final}: checkpoint saved to {ckpt_path}; continue with --resume")
-    return TrainResult(out, final, record, interrupted, monitor.events if monitor is not None else [])
+    return TrainResult(out, final, record, interrupted, monitor.events if monitor is not None else [],
+                       ctx.stop_reason or None)
