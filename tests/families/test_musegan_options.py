@@ -38,3 +38,17 @@ def test_markov_init_data_fills_the_table_with_the_data_s_transitions() -> None:
 def test_bad_markov_options_are_named(opts, words) -> None:
     with pytest.raises(GanforgeError, match=words.replace("[", r"\[")):
         build_family("musegan", **opts)
+
+
+def test_a_bad_option_is_named_before_the_data_is_read(tmp_path) -> None:
+    """The loop checks --option values first: the folder below does not exist, and the error is
+    still the option's (reading the chorales takes half a minute on a fresh machine)."""
+    import ganforge
+
+    with pytest.raises(GanforgeError, match="head='markov5'.*accepted auto, voice, markov, multi"):
+        ganforge.train("musegan", **{"data.name": f"midi:{tmp_path / 'absent'}", "options.head": "markov5",
+                                     "train.out": str(tmp_path / "run")})
+    with pytest.raises(GanforgeError, match="unknown option.*markov_int"):
+        ganforge.train("musegan", **{"data.name": f"midi:{tmp_path / 'absent'}", "options.markov_int": "data",
+                                     "train.out": str(tmp_path / "run")})
+    assert not (tmp_path / "run").exists()

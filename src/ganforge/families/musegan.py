@@ -46,6 +46,21 @@ class MuseGANOptions:
     markov_init: str = "zero"
     markov_scale: float = 1.0
 
+    def check(self, family: str) -> None:
+        """Values the family accepts (checked before the data is read)."""
+        if self.head not in ("auto", "voice", "markov", "multi"):
+            raise GanforgeError(f"--option head={self.head!r} (family {family!r}): accepted auto, voice, "
+                                "markov, multi")
+        if self.markov_init not in ("zero", "data"):
+            raise GanforgeError(f"--option markov_init={self.markov_init!r} (family {family!r}): accepted zero, "
+                                "data")
+        if not math.isfinite(self.markov_scale) or self.markov_scale < 0:
+            raise GanforgeError(f"--option markov_scale={self.markov_scale!r} (family {family!r}): "
+                                "accepted a finite number >= 0")
+        if self.markov_init == "data" and self.head != "markov":
+            raise GanforgeError(f"--option markov_init=data (family {family!r}) needs --option head=markov "
+                                f"(the head is {self.head!r})")
+
 
 class MuseGANFamily(AdversarialFamily):
     """MuseGAN-style multi-track GAN over piano rolls (N, V, T, P)."""
@@ -57,22 +72,9 @@ class MuseGANFamily(AdversarialFamily):
         if info.kind != "pianoroll" or len(info.shape) != 3:
             raise GanforgeError(f"family {self.cfg.family!r} trains on piano rolls (--data bach-chorales or "
                                 f"midi:PATH); dataset {info.name!r} is of kind {info.kind!r}")
-        head = self.opts.head
-        if head not in ("auto", "voice", "markov", "multi"):
-            raise GanforgeError(f"--option head={head!r} (family {self.cfg.family!r}): accepted auto, voice, "
-                                "markov, multi")
+        head, init, scale = self.opts.head, self.opts.markov_init, float(self.opts.markov_scale)
         if head == "auto":
             head = "voice" if info.extra.get("monophonic", False) else "multi"
-        init = self.opts.markov_init
-        if init not in ("zero", "data"):
-            raise GanforgeError(f"--option markov_init={init!r} (family {self.cfg.family!r}): accepted zero, data")
-        scale = float(self.opts.markov_scale)
-        if not math.isfinite(scale) or scale < 0:
-            raise GanforgeError(f"--option markov_scale={self.opts.markov_scale!r} (family {self.cfg.family!r}): "
-                                "accepted a finite number >= 0")
-        if init == "data" and head != "markov":
-            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}) needs --option head=markov "
-                                f"(the head is {head!r})")
         voices, steps, pitches = info.shape
         bar_steps = int(info.extra.get("bar_steps") or steps)
         if steps % bar_steps:

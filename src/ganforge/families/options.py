@@ -3,7 +3,9 @@
 A family declares its options as a frozen dataclass whose fields have defaults and type hints;
 :func:`parse_options` builds it from ``cfg.options``, converting strings from the command line
 to the declared types. An unknown name is an error that lists the accepted ones, so a typo
-never passes silently.
+never passes silently. A dataclass may also define ``check(self, family)``, which raises
+:class:`GanforgeError` for values of the right type that the family does not accept; the
+loop parses (and so checks) a family's options before any data is read (:func:`check_options`).
 """
 from __future__ import annotations
 
@@ -59,7 +61,18 @@ def parse_options(options: dict[str, Any], cls: type[T], family: str) -> T:
     values = {}
     for name, v in options.items():
         values[name] = _coerce_option(v, hints[name], f"--option {name} (family {family!r})")
-    return cls(**values)
+    opts = cls(**values)
+    if hasattr(opts, "check"):
+        opts.check(family)
+    return opts
+
+
+def check_options(family_cls: type, options: dict[str, Any], family: str) -> None:
+    """Parse ``options`` for a family class that declares ``options_cls`` (names, types and the
+    class's own ``check``), so that a bad ``--option`` is named before the data is read."""
+    cls = getattr(family_cls, "options_cls", None)
+    if cls is not None:
+        parse_options(options, cls, family)
 
 
 def _default(f: dataclasses.Field) -> Any:

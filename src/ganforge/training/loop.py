@@ -19,6 +19,7 @@ import torch
 from ..config import RunConfig, validate
 from ..data import build_dataset
 from ..families import FAMILIES
+from ..families.options import check_options
 from .checkpoint import CHECKPOINT_NAME, atomic_save, atomic_write_text, remove_stale_temporaries
 from ..distributed import init_distributed, is_initialized as dist_initialized, shutdown as dist_shutdown
 from .ema import EMA
@@ -87,6 +88,7 @@ def train(cfg: RunConfig, resume: bool = False, overwrite: bool = False, hooks: 
 
 
 def _train(cfg: RunConfig, resume: bool, overwrite: bool, hooks: list[Hook] | None) -> TrainResult:
+    check_options(FAMILIES.get(cfg.family).cls, cfg.options, cfg.family)  # before the data is read
     dist = init_distributed(cfg.train.device)
     dataset = fit_image_side(cfg, build_dataset(cfg.data), build_dataset,
                              say=print if dist.is_main else (lambda _: None))
