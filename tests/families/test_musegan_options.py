@@ -52,3 +52,32 @@ def test_a_bad_option_is_named_before_the_data_is_read(tmp_path) -> None:
         ganforge.train("musegan", **{"data.name": f"midi:{tmp_path / 'absent'}", "options.markov_int": "data",
                                      "train.out": str(tmp_path / "run")})
     assert not (tmp_path / "run").exists()
+
+
+def test_harmony_starts_from_the_data_s_pair_transitions_and_survives_export(tmp_path) -> None:
+    """--option harmony=true with markov_init=data: the pair table holds the data's centred log
+    probabilities of interval-state moves (the commonest move from a held fifth: staying there);
+    a short run's exported generator has the table and samples one-hot voices."""
+    import ganforge
+    from ganforge.families import FAMILIES
+
+    fam, ds = build_family("musegan", **{"options.head": "markov", "options.markov_init": "data",
+                                         "options.harmony": True})
+    table = fam.nets["G"].harmony.detach().double()
+    counts = torch.as_tensor(np.asarray(ds.info.extra["pair_transitions"]), dtype=torch.float64)
+    assert table.shape == counts.shape == (6, 14, 28)
+    logp = torch.log((counts + 1) / (counts + 1).sum(2, keepdim=True))
+    assert torch.allclose(table, logp - logp.mean(2, keepdim=True), atol=1e-6)
+    assert int(counts.sum()) == 6 * len(ds) * (ds.info.shape[1] - 1)  # every pair, every step after the first
+    res = ganforge.train("musegan", **{**FAMILIES.get("musegan").smoke, "options.head": "markov",
+                                       "options.harmony": True, "train.steps": 2, "train.out": str(tmp_path),
+                                       "train.progress": False, "train.tensorboard": False})
+    G = ganforge.load(res.out)
+    assert G.harmony is not None and G.harmony.shape[0] == 6
+    roll = ganforge.sample(G, 3, seed=0)
+    assert ((roll == 0) | (roll == 1)).all() and (roll.sum(-1) <= 1).all()
+
+
+def test_harmony_needs_the_markov_head_option() -> None:
+    with pytest.raises(GanforgeError, match="harmony=true.*needs --option head=markov"):
+        build_family("musegan", **{"options.harmony": True})

@@ -66,3 +66,67 @@ def test_critic_interval_input_sees_the_pitch_class_interval_of_each_voice_pair(
     assert sum(p.numel() for p in d.parameters()) > sum(p.numel() for p in plain.parameters())
     assert xg.grad is not None and xg.grad.abs().sum() > 0
     assert d.interval_conv.weight.shape[1] == 3 * 12
+
+
+BIG = {**SMALL, "voices": 3, "pitches": 20}  # 20 pitches: every interval class and crossings occur
+
+
+def test_interval_state_classes() -> None:
+    from ganforge.nets.music import interval_state
+
+    up, low = torch.tensor([19, 7, 12, 5, 20, 3]), torch.tensor([12, 0, 12, 9, 4, 20])
+    assert interval_state(up, low, rest=20).tolist() == [7, 7, 0, 12, 13, 13]  # fifth, fifth, unison, crossed, rests
+
+
+def test_harmony_pair_scores_match_a_direct_count() -> None:
+    """pair_scores against the definition, choice by choice: the score of the state (upper's
+    choice, q), in the "still" half when neither voice moved, else in the "moved" half."""
+    from ganforge.nets.music import N_INTERVAL, interval_state
+
+    torch.manual_seed(1)
+    g = build_net("musegan_g", **BIG, head="markov", harmony=True)
+    K, n = BIG["pitches"] + 1, 6
+    row = torch.randn(n, 2 * N_INTERVAL)
+    upper_idx = torch.tensor([3, 3, 20, 10, 0, 19])
+    prev_upper = torch.tensor([3, 5, 20, 10, 0, 2])
+    prev_lower = torch.tensor([1, 1, 4, 20, 0, 7])
+    got = g.pair_scores(row, torch.nn.functional.one_hot(upper_idx, K).float(), prev_upper, prev_lower)
+    for i in range(n):
+        for q in range(K):
+            state = int(interval_state(upper_idx[i], torch.tensor(q), 20))
+            still = int(upper_idx[i]) == int(prev_upper[i]) and q == int(prev_lower[i])
+            want = row[i, state if still else N_INTERVAL + state]
+            assert torch.isclose(got[i, q], want), (i, q)
+
+
+def test_harmony_starts_as_the_markov_head_and_its_table_steers_the_lower_voices() -> None:
+    torch.manual_seed(0)
+    markov = build_net("musegan_g", **BIG, head="markov")
+    harmony = build_net("musegan_g", **BIG, head="markov", harmony=True)
+    missing = harmony.load_state_dict(markov.state_dict(), strict=False)
+    assert missing.missing_keys == ["harmony"]
+    z = torch.randn(8, markov.z_dim)
+    for train in (True, False):
+        markov.train(train), harmony.train(train)
+        assert torch.equal(markov(z), harmony(z))  # a zero table adds nothing
+    harmony.train()
+    harmony(z).square().sum().backward()
+    assert harmony.harmony.grad.abs().sum() > 0
+    with torch.no_grad():  # adjacent voices (pairs 0-1 and 1-2): a fifth (held or reached) scores far above all
+        harmony.harmony.zero_()
+        harmony.harmony[[0, 2], :, 7] = harmony.harmony[[0, 2], :, 14 + 7] = 1e4
+    harmony.eval()
+    roll = harmony(z)  # (8, 3, 8, 20)
+    idx = roll[:, :, 1:].argmax(-1)
+    assert (roll[:, :, 1:].sum(-1) == 1).all()  # every voice sounds from the second step on
+    for upper in (0, 1):  # wherever a fifth below the voice above exists, the next voice takes one
+        lower = upper + 1
+        room = idx[:, upper] >= 7
+        assert room.sum() >= 10
+        gap = idx[:, upper][room] - idx[:, lower][room]
+        assert (gap > 0).all() and (gap % 12 == 7).all()
+
+
+def test_harmony_needs_the_markov_head() -> None:
+    with pytest.raises(ValueError, match="harmony needs head='markov'"):
+        build_net("musegan_g", **SMALL, head="voice", harmony=True)

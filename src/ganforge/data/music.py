@@ -253,6 +253,7 @@ def pieces_dataset(pieces: list[Piece], name: str, opts: MusicOptions, monophoni
         "segment_piece": owner[:len(x)]}
     if monophonic:
         extra["voice_transitions"] = voice_transitions(x).tolist()
+        extra["pair_transitions"] = pair_transitions(x).tolist()
     info = DataInfo(name=name, kind="pianoroll", shape=tuple(x.shape[1:]), extra=extra)
     return TensorDataset({"x": x}, info)
 
@@ -267,6 +268,28 @@ def voice_transitions(x: torch.Tensor) -> np.ndarray:
     k = p + 1
     cell = (torch.arange(v).view(1, v, 1) * k + choice[:, :, :-1]) * k + choice[:, :, 1:]  # (N, V, T - 1)
     return torch.bincount(cell.reshape(-1), minlength=v * k * k).view(v, k, k).numpy().astype(np.int64)
+
+
+def pair_transitions(x: torch.Tensor) -> np.ndarray:
+    """(pairs, 14, 28) counts of step-to-step interval states of every pair of voices (u above v,
+    in ``itertools.combinations`` order) of monophonic rolls x (N, V, T, P): row = the state at
+    step t - 1, column = the state at step t (``ganforge.nets.music.interval_state``), plus 14
+    when either voice changed its choice. What ``musegan``'s ``harmony`` table can start from."""
+    from itertools import combinations
+
+    from ..nets.music import N_INTERVAL, interval_state
+
+    n, v, t, p = x.shape
+    sounding = x.amax(dim=3) > 0.5
+    choice = torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, p, dtype=torch.long))  # (N, V, T)
+    pairs = list(combinations(range(v), 2))
+    up, low = choice[:, [a for a, _ in pairs]], choice[:, [b for _, b in pairs]]  # (N, pairs, T)
+    state = interval_state(up, low, p)
+    moved = (up[..., 1:] != up[..., :-1]) | (low[..., 1:] != low[..., :-1])
+    col = state[..., 1:] + N_INTERVAL * moved.long()
+    cell = (torch.arange(len(pairs)).view(1, -1, 1) * N_INTERVAL + state[..., :-1]) * 2 * N_INTERVAL + col
+    return (torch.bincount(cell.reshape(-1), minlength=len(pairs) * N_INTERVAL * 2 * N_INTERVAL)
+            .view(len(pairs), N_INTERVAL, 2 * N_INTERVAL).numpy().astype(np.int64))
 
 
 def bach_chorales(opts: MusicOptions | None = None, limit: int | None = None) -> TensorDataset:

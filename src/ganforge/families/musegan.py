@@ -20,7 +20,10 @@ is monophonic, else ``multi``), ``voice`` (one pitch or a rest per voice and ste
 ``multi`` (each pitch on or off); ``markov_init`` = ``zero`` (the markov head starts as the
 ``voice`` head) or ``data`` (its transition table starts at ``markov_scale`` times the data's
 per-voice log transition probabilities, each row centred: the ``voice_transitions`` counts
-of the dataset, add-one smoothed), ``markov_scale`` [1.0].
+of the dataset, add-one smoothed), ``markov_scale`` [1.0]; ``harmony`` = ``true`` (with
+``head=markov``: the voices of a step are chosen in order, each scored against the voices above
+it by a learned table of the pairs' interval states, step to step; with ``markov_init=data`` it
+starts from the data's ``pair_transitions``) [false].
 """
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ class MuseGANOptions:
     head: str = "auto"
     markov_init: str = "zero"
     markov_scale: float = 1.0
+    harmony: bool = False
 
     def check(self, family: str) -> None:
         """Values the family accepts (checked before the data is read)."""
@@ -57,6 +61,9 @@ class MuseGANOptions:
         if not math.isfinite(self.markov_scale) or self.markov_scale < 0:
             raise GanforgeError(f"--option markov_scale={self.markov_scale!r} (family {family!r}): "
                                 "accepted a finite number >= 0")
+        if self.harmony and self.head != "markov":
+            raise GanforgeError(f"--option harmony=true (family {family!r}) needs --option head=markov "
+                                f"(the head is {self.head!r})")
         if self.markov_init == "data" and self.head != "markov":
             raise GanforgeError(f"--option markov_init=data (family {family!r}) needs --option head=markov "
                                 f"(the head is {self.head!r})")
@@ -80,7 +87,7 @@ class MuseGANFamily(AdversarialFamily):
         if steps % bar_steps:
             raise GanforgeError(f"dataset {info.name!r}: {steps} steps are not whole bars of {bar_steps}")
         common = {"voices": voices, "bars": steps // bar_steps, "bar_steps": bar_steps, "pitches": pitches}
-        g_kw: dict[str, Any] = {**common, "head": head}
+        g_kw: dict[str, Any] = {**common, "head": head, **({"harmony": True} if self.opts.harmony else {})}
         d_kw: dict[str, Any] = {**common, "lowest": int(info.extra.get("lowest", 0))}
         if m.width is not None:
             g_kw["width"] = d_kw["width"] = m.width
@@ -92,19 +99,26 @@ class MuseGANFamily(AdversarialFamily):
         return g, build_net(m.d_net, **{**d_kw, **m.d_kwargs})
 
     def _init_transitions(self, g: Any, scale: float) -> None:
-        counts = self.info.extra.get("voice_transitions")
-        table = getattr(g, "transition", None)
-        if counts is None:
-            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): dataset {self.info.name!r} "
-                                "has no voice_transitions (monophonic piano rolls such as --data bach-chorales have)")
-        c = torch.as_tensor(counts, dtype=torch.float64)
-        if table is None or tuple(c.shape) != tuple(table.shape):
-            raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): the data's transition "
-                                f"counts are {tuple(c.shape)}, the generator's table is "
-                                f"{None if table is None else tuple(table.shape)}")
-        logp = torch.log((c + 1) / (c + 1).sum(dim=2, keepdim=True))
-        with torch.no_grad():
-            table.copy_((scale * (logp - logp.mean(dim=2, keepdim=True))).to(table.dtype))
+        """The markov head's tables from the data: each row ``scale`` times the centred, add-one
+        smoothed log probabilities of the dataset's counts (``voice_transitions`` for the
+        per-voice table; ``pair_transitions`` for the ``harmony`` table when there is one)."""
+        tables = [("voice_transitions", getattr(g, "transition", None))]
+        if getattr(g, "harmony", None) is not None:
+            tables.append(("pair_transitions", g.harmony))
+        for key, table in tables:
+            counts = self.info.extra.get(key)
+            if counts is None:
+                raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): dataset "
+                                    f"{self.info.name!r} has no {key} (monophonic piano rolls such as "
+                                    "--data bach-chorales have)")
+            c = torch.as_tensor(counts, dtype=torch.float64)
+            if table is None or tuple(c.shape) != tuple(table.shape):
+                raise GanforgeError(f"--option markov_init=data (family {self.cfg.family!r}): the data's {key} "
+                                    f"are {tuple(c.shape)}, the generator's table is "
+                                    f"{None if table is None else tuple(table.shape)}")
+            logp = torch.log((c + 1) / (c + 1).sum(dim=2, keepdim=True))
+            with torch.no_grad():
+                table.copy_((scale * (logp - logp.mean(dim=2, keepdim=True))).to(table.dtype))
 
     def export_meta(self) -> dict[str, Any]:
         # what `ganforge sample` needs to write MIDI and draw rolls from the saved generator alone

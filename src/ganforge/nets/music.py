@@ -22,7 +22,13 @@ Output heads (``head``):
   straight-through one-hot, so the gradient also reaches the table and earlier steps. The
   parallel head picks each step's pitch from features alone, and its voices leap where Bach's
   move by step (docs/music.md); the table lets a voice prefer small intervals and held notes.
-  The table starts at zero: at initialisation the head is the ``voice`` head;
+  The table starts at zero: at initialisation the head is the ``voice`` head. With
+  ``harmony`` the voices of a step are also chosen in order (soprano first), each seeing the
+  ones above it: for every pair of voices a learned table scores the pair's interval state at
+  step t (:func:`interval_state`: the interval class of the upper over the lower voice, or
+  crossed, or a rest; and whether either voice moved) given its state at step t - 1. Consecutive
+  fifths and octaves, a rule between voices that a per-voice table cannot see, are one cell
+  of it (the class 7 or 0 followed by itself with motion);
 - ``multi`` (polyphonic tracks): every pitch on or off, ``sigmoid > 0.5`` forward with the
   sigmoid's gradient.
 
@@ -46,6 +52,17 @@ from torch import Tensor, nn
 from .base import Net, register_net
 
 HEADS = ("voice", "markov", "multi")
+#: interval states of a pair of voices at one step: 0-11 the interval class of the upper voice over
+#: the lower one, 12 crossed (the upper voice below the lower), 13 a rest in either
+N_INTERVAL = 14
+
+
+def interval_state(upper: Tensor, lower: Tensor, rest: int) -> Tensor:
+    """The interval state (0 to 13, see ``N_INTERVAL``) of choice indices ``upper`` and ``lower``
+    (pitch indices, ``rest`` for a rest; any matching shapes)."""
+    d = upper - lower
+    state = torch.where(d < 0, torch.full_like(d, 12), torch.remainder(d, 12))
+    return torch.where((upper == rest) | (lower == rest), torch.full_like(d, 13), state)
 
 
 def _lrelu() -> nn.Module:
@@ -59,10 +76,12 @@ class MuseGANGenerator(Net):
 
     def __init__(self, voices: int = 4, bars: int = 4, bar_steps: int = 16, pitches: int = 54,
                  z_shared: int = 32, z_temporal: int = 32, z_voice: int = 16, z_voice_temporal: int = 16,
-                 width: int = 32, head: str = "voice", num_classes: int = 0) -> None:
+                 width: int = 32, head: str = "voice", harmony: bool = False, num_classes: int = 0) -> None:
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head {head!r}: accepted {', '.join(HEADS)}")
+        if harmony and head != "markov":
+            raise ValueError(f"harmony needs head='markov' (got {head!r})")
         if num_classes:
             raise ValueError("musegan_g is unconditional (num_classes must be 0)")
         self.voices, self.bars, self.bar_steps, self.pitches = voices, bars, bar_steps, pitches
@@ -86,6 +105,14 @@ class MuseGANGenerator(Net):
         self.out = nn.Conv1d(ch, voices * outs, 1, groups=voices)
         # markov: transition scores [voice, previous choice, choice] (the last choice is the rest)
         self.transition = nn.Parameter(torch.zeros(voices, outs, outs)) if head == "markov" else None
+        # harmony: scores [pair, state at t - 1, state at t (+ N_INTERVAL when a voice moved)]
+        self.pairs = list(combinations(range(voices), 2)) if harmony else []
+        self.harmony = nn.Parameter(torch.zeros(len(self.pairs), N_INTERVAL, 2 * N_INTERVAL)) if harmony else None
+        if harmony:  # [p, c * outs + q] = 1 when the upper choice p and the lower q are in state c
+            k = torch.arange(outs)
+            state = interval_state(k.view(-1, 1), k.view(1, -1), pitches)  # (outs, outs) [upper, lower]
+            onehot = nn.functional.one_hot(state, N_INTERVAL).permute(0, 2, 1).reshape(outs, N_INTERVAL * outs)
+            self.register_buffer("state_map", onehot.float(), persistent=False)
 
     @classmethod
     def example_args(cls) -> dict:
@@ -116,6 +143,8 @@ class MuseGANGenerator(Net):
         logits = self.out(h).view(n, V, -1, B * S).transpose(2, 3).float()  # (N, V, T, P[+1])
         if self.head == "voice":
             return self._choose(logits)[..., :self.pitches]  # the last choice is the rest
+        if self.head == "markov" and self.harmony is not None:
+            return self._markov_harmony(logits)[..., :self.pitches]
         if self.head == "markov":
             steps, prev = [], None
             table = self.transition.float()
@@ -129,6 +158,48 @@ class MuseGANGenerator(Net):
         soft = torch.sigmoid(logits)
         hard = (soft > 0.5).to(soft.dtype)
         return hard + soft - soft.detach() if self.training else hard
+
+    def _markov_harmony(self, logits: Tensor) -> Tensor:
+        """The markov head with ``harmony``: steps in order, and in a step the voices in order,
+        voice v's logits adding, for every voice u above it, the pair's scores of the states
+        that each choice of v would make with u's choice (through u's straight-through one-hot,
+        so the gradient reaches u too), in the row of the pair's state at the previous step."""
+        n, V, T, K = logits.shape
+        table, harmony = self.transition.float(), self.harmony.float()
+        pair_of = {pair: i for i, pair in enumerate(self.pairs)}
+        steps: list[Tensor] = []
+        prev: Tensor | None = None
+        prev_idx: Tensor | None = None
+        for t in range(T):
+            lt = logits[:, :, t]
+            if prev is not None:
+                lt = lt + torch.einsum("nvp,vpq->nvq", prev, table)
+            chosen: list[Tensor] = []
+            for v in range(V):
+                lv = lt[:, v]
+                if prev_idx is not None:
+                    for u in range(v):
+                        i = pair_of[(u, v)]
+                        before = interval_state(prev_idx[:, u], prev_idx[:, v], self.pitches)  # (N,)
+                        lv = lv + self.pair_scores(harmony[i][before], chosen[u], prev_idx[:, u], prev_idx[:, v])
+                chosen.append(self._choose(lv))
+            prev = torch.stack(chosen, dim=1)
+            prev_idx = prev.detach().argmax(-1)
+            steps.append(prev)
+        return torch.stack(steps, dim=2)
+
+    def pair_scores(self, row: Tensor, upper: Tensor, prev_upper: Tensor, prev_lower: Tensor) -> Tensor:
+        """(N, K): for every choice q of the lower voice, ``row``'s score of the state q makes with
+        the upper voice's choice ``upper`` (N, K; one-hot, straight-through in training), in the
+        "moved" half of ``row`` (N, 2 * N_INTERVAL) unless neither voice moved from its previous
+        choice (``prev_upper``, ``prev_lower``: indices (N,)), then in the "still" half."""
+        n, k = upper.shape
+        where = (upper @ self.state_map.to(upper.dtype)).view(n, N_INTERVAL, k)  # [n, c, q]: q makes state c
+        scores = torch.einsum("nc,ncq->nq", row[:, N_INTERVAL:].to(upper.dtype), where)
+        rows = torch.arange(n, device=upper.device)
+        before = interval_state(prev_upper, prev_lower, self.pitches)  # held: the state does not change
+        held = upper[rows, prev_upper] * (row[rows, before] - row[rows, N_INTERVAL + before]).to(upper.dtype)
+        return scores + nn.functional.one_hot(prev_lower, k).to(scores.dtype) * held.unsqueeze(1)
 
     def _choose(self, logits: Tensor) -> Tensor:
         """One choice per row of the last axis: the one-hot argmax forward, the softmax's gradient
