@@ -333,6 +333,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key in ("cpu_budget", "wall_budget"):
         _check_number(f"train.{key}", getattr(t, key), 0.0, strict=True,
                       accepted="seconds > 0 (e.g. 780), or none for no limit")
+        if getattr(t, key) is not None and not t.log_every:
+            raise GanforgeError(f"train.{key} is checked at log steps, but train.log_every = 0 (off); "
+                                "give --log-every N (e.g. 50)")
     _check_number("train.max_loss", t.max_loss, 0.0, strict=True,
                   accepted="a finite number > 0 (NaN or inf would switch the divergence guard off)")
     _check_number("train.ema", t.ema, 0.0, strict=False, high=1.0, high_open=True,

@@ -52,3 +52,8 @@ def test_wall_budget_and_a_budget_given_only_at_resume_counts_the_earlier_traini
 def test_a_budget_that_is_not_positive_seconds_is_named(tmp_path, value) -> None:
     with pytest.raises(GanforgeError, match=r"train\.cpu_budget.*seconds > 0"):
         ganforge.train("gan", **{**RUN, "train.out": str(tmp_path), "train.cpu_budget": value})
+
+
+def test_a_budget_without_log_steps_is_refused(tmp_path) -> None:
+    with pytest.raises(GanforgeError, match=r"train\.wall_budget is checked at log steps.*--log-every"):
+        ganforge.train("gan", **{**RUN, "train.out": str(tmp_path), "train.wall_budget": 60, "train.log_every": 0})
