@@ -258,13 +258,18 @@ def pieces_dataset(pieces: list[Piece], name: str, opts: MusicOptions, monophoni
     return TensorDataset({"x": x}, info)
 
 
+def _choices(x: torch.Tensor) -> torch.Tensor:
+    """(N, V, T) choice indices of monophonic rolls x (N, V, T, P): the pitch, or P for a rest."""
+    sounding = x.amax(dim=3) > 0.5
+    return torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, x.shape[3], dtype=torch.long))
+
+
 def voice_transitions(x: torch.Tensor) -> np.ndarray:
     """(V, P + 1, P + 1) counts of step-to-step choices per voice of monophonic rolls x (N, V, T, P):
     row = the choice at step t - 1, column = at step t, the last index a rest. What ``musegan``'s
     ``markov`` head can start from (``--option markov_init=data``)."""
     n, v, t, p = x.shape
-    sounding = x.amax(dim=3) > 0.5
-    choice = torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, p, dtype=torch.long))  # (N, V, T)
+    choice = _choices(x)
     k = p + 1
     cell = (torch.arange(v).view(1, v, 1) * k + choice[:, :, :-1]) * k + choice[:, :, 1:]  # (N, V, T - 1)
     return torch.bincount(cell.reshape(-1), minlength=v * k * k).view(v, k, k).numpy().astype(np.int64)
@@ -280,8 +285,7 @@ def pair_transitions(x: torch.Tensor) -> np.ndarray:
     from ..nets.music import N_INTERVAL, interval_state
 
     n, v, t, p = x.shape
-    sounding = x.amax(dim=3) > 0.5
-    choice = torch.where(sounding, x.argmax(dim=3), torch.full_like(sounding, p, dtype=torch.long))  # (N, V, T)
+    choice = _choices(x)
     pairs = list(combinations(range(v), 2))
     up, low = choice[:, [a for a, _ in pairs]], choice[:, [b for _, b in pairs]]  # (N, pairs, T)
     state = interval_state(up, low, p)

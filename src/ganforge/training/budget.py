@@ -26,7 +26,7 @@ class Budget:
     def __init__(self, cpu_seconds: float | None = None, wall_seconds: float | None = None) -> None:
         self.cpu_seconds, self.wall_seconds = cpu_seconds, wall_seconds
         self.cpu_before = self.wall_before = 0.0  # used by earlier processes of this run
-        self._cpu0, self._wall0 = time.process_time(), time.perf_counter()
+        self.start()
 
     def start(self) -> None:
         """Begin counting this process's share now (the loop calls it just before the first step)."""
